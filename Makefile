@@ -1,0 +1,69 @@
+# Build ./server from libc alone.  CC and CFLAGS may be overridden:
+#   make CC=clang            make CC=musl-gcc          make CFLAGS='-O0 -g'
+# Targets: all (default), test, test-san, server-san, unit, clean.
+# BUILD puts objects (and server-san, unit tests) somewhere else, so that
+# two builds of one tree do not collide.
+
+CC      ?= cc
+STD     ?= -std=c99
+WARN    ?= -Wall -Wextra -Wpedantic
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L
+BUILD   ?= build
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# The server: the loop and its parts, then one file per technique.
+CORE_SRC = buf.c http.c hub.c escape.c utf8.c static.c routes.c sha1.c base64.c
+TECH_SRC = poll.c iframe.c ws.c sse.c
+SRC      = server.c $(CORE_SRC) $(TECH_SRC)
+OBJ      = $(SRC:%.c=$(BUILD)/%.o)
+SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)
+
+# Unit tests: tests/unit/test_X.c links the core (not server.c) and prints TAP.
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+UNIT_LIB = $(filter-out $(BUILD)/server.o,$(OBJ))
+
+.PHONY: all test test-san test-setup unit clean
+
+all: server
+
+server: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ)
+
+$(BUILD)/%.o: %.c $(wildcard *.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The AddressSanitizer + UndefinedBehaviorSanitizer build of the same server.
+$(BUILD)/server-san: $(SAN_OBJ)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(SAN_OBJ)
+
+$(BUILD)/san/%.o: %.c $(wildcard *.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+server-san: $(BUILD)/server-san
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB)
+
+unit: $(UNIT_BIN)
+
+# Checks for (and where it can, installs) the tools the tests use.
+test-setup:
+	@sh tests/setup.sh
+
+# The whole suite against ./server.  TESTS selects scripts, e.g.
+#   make test TESTS='tests/10-http.t'
+TESTS ?= tests/*.t
+test: server unit test-setup
+	BUILD=$(BUILD) SERVER=./server prove $(PROVE_FLAGS) $(TESTS)
+
+# The same suite against the sanitizer build.
+test-san: $(BUILD)/server-san unit test-setup
+	BUILD=$(BUILD) SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
+
+clean:
+	rm -rf $(BUILD) server

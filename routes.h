@@ -1,0 +1,35 @@
+/*
+ * routes.h - the handlers that routes.c maps URLs to.  Each is called
+ * with a complete request (body read) in CONN_READING and must either
+ * answer it (conn_respond / conn_respond_error) or take the connection
+ * over with conn_enter().
+ */
+#ifndef ROUTES_H
+#define ROUTES_H
+
+#include "http.h"
+#include "server.h"
+
+typedef void route_handler(struct conn *c, const struct http_request *req);
+
+struct route {
+    const char *path;     /* exact match on the decoded path */
+    const char *allow;    /* methods, as sent in Allow: "GET, HEAD" */
+    route_handler *handle;
+};
+
+/* The table, ending with a {NULL, NULL, NULL} entry. */
+extern const struct route routes[];
+
+/* server.c */
+route_handler publish_handle, stats_handle;
+/* poll.c - ARTICLE §1 */
+route_handler poll_handle_ajax, poll_handle_iframe, poll_handle_jsonp;
+/* iframe.c - ARTICLE §2 */
+route_handler iframe_handle;
+/* ws.c - ARTICLE §4 */
+route_handler ws_handle_echo, ws_handle_hub;
+/* sse.c - ARTICLE §5 */
+route_handler sse_handle;
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * tap.h - the Test Anything Protocol for the C unit tests, so prove runs
+ * them beside the shell scripts.  Header-only: each test program includes
+ * it once.
+ */
+#ifndef TAP_H
+#define TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int tap_count;
+static int tap_failed;
+
+/* Report one assertion; returns cond so a test can stop early. */
+static int tap_ok(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    tap_count++;
+    if (!cond)
+        tap_failed++;
+    printf("%s %d - ", cond ? "ok" : "not ok", tap_count);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+    return cond;
+}
+
+/* Print a diagnostic line. */
+static void tap_diag(const char *fmt, ...)
+{
+    va_list ap;
+    printf("# ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+}
+
+/* Print the plan and return the exit status for main(). */
+static int tap_done(void)
+{
+    printf("1..%d\n", tap_count);
+    return tap_failed ? 1 : 0;
+}
+
+#endif
