@@ -31,6 +31,12 @@
 // run(body, { timeout })) prints "Bail out!", kills the browser and exits 2,
 // so a hung page cannot stall CI.
 //
+// Also: newPage() collects each page's uncaught exceptions and console
+// errors, noErrors(page, desc) asserts there were none (the browser's own
+// /favicon.ico 404 aside), screenshot(page, name) saves name.png,
+// statusOf(url) gives a URL's HTTP status without reading its body (safe
+// on streams), BASES lists the URL of each listener (cross-port tests).
+//
 // TAP helpers: ok(cond, desc), is(got, want, desc), like(str, regex, desc),
 // unlike(str, regex, desc), diag(msg), skip(desc, why), bail(msg).  Each
 // returns whether it passed, so a test can stop early.  Run it alone with
