@@ -59,10 +59,11 @@
 #include "hub.h"
 #include "routes.h"
 
-/* The state of one forever frame: where its scripts post to. */
+/* The state of one forever frame. */
 struct iframe_stream {
-    char origin[IFRAME_ORIGIN_MAX + 1];
+    char origin[IFRAME_ORIGIN_MAX + 1];   /* where its scripts post to */
     size_t origin_len;
+    int ended;                            /* the last chunk has been written */
 };
 
 /* ------------------------------------------------------------------ */
@@ -134,6 +135,9 @@ static int send_event(struct conn *c, const struct hub_event *ev)
 
 static void iframe_on_event(struct conn *c, const struct hub_event *ev)
 {
+    const struct iframe_stream *s = c->tech;
+    if (s->ended)
+        return;   /* nothing may follow the last chunk */
     send_event(c, ev);
 }
 
@@ -141,6 +145,8 @@ static void iframe_on_event(struct conn *c, const struct hub_event *ev)
  * browser sees a complete response rather than a cut connection. */
 static void iframe_on_shutdown(struct conn *c)
 {
+    struct iframe_stream *s = c->tech;
+    s->ended = 1;
     conn_end_stream(c);
 }
 
