@@ -14,7 +14,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 # The server: the loop and its parts, then one file per technique.
 CORE_SRC = buf.c http.c hub.c escape.c utf8.c static.c routes.c sha1.c base64.c
-TECH_SRC = poll.c iframe.c ws.c sse.c
+TECH_SRC = poll.c poll_wire.c iframe.c ws.c sse.c
 SRC      = server.c $(CORE_SRC) $(TECH_SRC)
 OBJ      = $(SRC:%.c=$(BUILD)/%.o)
 SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)
@@ -22,7 +22,9 @@ SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)
 # Unit tests: tests/unit/test_X.c links the core (not server.c) and prints TAP.
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
-UNIT_LIB = $(filter-out $(BUILD)/server.o,$(OBJ))
+# An archive, so a test links only the objects it uses (poll.o needs
+# server.o's conn API; test_poll only needs poll_wire.o and the core).
+UNIT_LIB = $(BUILD)/libunit.a
 
 .PHONY: all test test-san test-setup unit clean
 
@@ -48,6 +50,10 @@ server-san: $(BUILD)/server-san
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB)
+
+$(UNIT_LIB): $(filter-out $(BUILD)/server.o,$(OBJ))
+	rm -f $@
+	ar rcs $@ $^
 
 unit: $(UNIT_BIN)
 
