@@ -25,8 +25,9 @@ need() { missing="$missing $1"; }
 
 command -v curl >/dev/null 2>&1 || need curl
 command -v jq >/dev/null 2>&1 || need jq
-# Other netcats lack -q (quit after EOF on stdin), which tests/lib.sh's raw uses.
-if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q -e '-q sec'; then
+# Other netcats lack -N (shut down the socket after EOF on stdin),
+# which tests/lib.sh's raw relies on (and -q, which some tests use).
+if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q -e '-N.*[Ss]hutdown'; then
     need netcat-openbsd
 fi
 command -v prove >/dev/null 2>&1 || need perl
