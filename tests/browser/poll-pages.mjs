@@ -103,6 +103,37 @@ await run(async ({ newPage, screenshot, noErrors }) => {
     await page.close();
   }
 
+  // A JSONP request that takes too long is given up (a script cannot be
+  // aborted); its late answer must do nothing, and polling goes on.
+  {
+    const page = await newPage();
+    let delayNext = false;
+    await page.route('**/poll/jsonp*', async (route) => {
+      if (delayNext) {
+        delayNext = false;
+        await new Promise((r) => setTimeout(r, 1500));   // past the page's 300 ms grace
+      }
+      await route.continue();
+    });
+    await page.goto(BASE + '/jsonp-polling.html?timeout=300&interval=200', { waitUntil: 'load' });
+    await page.waitForFunction(() => Number(document.getElementById('requests').textContent) >= 1);
+    await page.uncheck('#long');                  // short polls from the next one on
+    delayNext = true;
+    await publish('release the held poll');
+    await page.waitForFunction(() => /timeout/.test(document.getElementById('status').textContent),
+                               null, { timeout: 5000 });
+    ok(true, 'jsonp: a slow script is given up on (status says timeout)');
+    await page.waitForTimeout(2000);              // the late answer arrives meanwhile
+    const id = await publish('after the timeout');
+    await waitForLine(page, `#${id} after the timeout`, 5000);
+    ok(true, 'jsonp: polling goes on after the timeout');
+    const lines = await page.$$eval('#display-div p', (ps) => ps.map((p) => p.textContent));
+    is(lines.filter((l) => l.endsWith(' release the held poll')).length, 1,
+       'jsonp: the late answer did not show the message a second time');
+    noErrors(page, 'jsonp: the late answer raised no error');
+    await page.close();
+  }
+
   // The long-polling page holds one request on the server.
   {
     const before = (await stats()).connections.held_poll;
