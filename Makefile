@@ -8,7 +8,7 @@ CC      ?= cc
 STD     ?= -std=c99
 WARN    ?= -Wall -Wextra -Wpedantic
 CFLAGS  ?= -O2 -g
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L
+CPPFLAGS += -D_XOPEN_SOURCE=700
 BUILD   ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

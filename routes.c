@@ -9,14 +9,23 @@
 #include "routes.h"
 
 const struct route routes[] = {
-    { "/publish",              "POST",      publish_handle },
-    { "/stats",                "GET, HEAD", stats_handle },
-    { "/poll",                 "GET, HEAD", poll_handle_ajax },     /* ARTICLE §1.1 */
-    { "/poll/iframe",          "GET, HEAD", poll_handle_iframe },   /* ARTICLE §1.2 */
-    { "/poll/jsonp",           "GET, HEAD", poll_handle_jsonp },    /* ARTICLE §1.2 */
-    { "/iframeLongConnection", "GET",       iframe_handle },        /* ARTICLE §2 */
-    { "/testSocket",           "GET",       ws_handle_echo },       /* ARTICLE §4 */
-    { "/hub",                  "GET",       ws_handle_hub },        /* ARTICLE §4 */
-    { "/sseStream",            "GET",       sse_handle },           /* ARTICLE §5 */
-    { NULL, NULL, NULL }
+    { "/publish", "POST", publish_handle,
+      "publish the UTF-8 request body as a \"message\" event; answers {\"id\":N}" },
+    { "/stats", "GET, HEAD", stats_handle,
+      "JSON: open connections by kind, events, requests and bytes per technique" },
+    { "/poll", "GET, HEAD", poll_handle_ajax,                  /* ARTICLE §1.1 */
+      "?after=N[&wait=S]: short polling, or long polling with wait" },
+    { "/poll/iframe", "GET, HEAD", poll_handle_iframe,         /* ARTICLE §1.2 */
+      "?after=N[&wait=S]: iframe polling (an HTML page that postMessages the events)" },
+    { "/poll/jsonp", "GET, HEAD", poll_handle_jsonp,           /* ARTICLE §1.2 */
+      "?after=N&callback=F[&wait=S]: JSONP polling" },
+    { "/iframeLongConnection", "GET", iframe_handle,           /* ARTICLE §2 */
+      "the forever frame: an endless HTML page, one <script> per event" },
+    { "/testSocket", "GET", ws_handle_echo,                    /* ARTICLE §4 */
+      "WebSocket: the article's echo" },
+    { "/hub", "GET", ws_handle_hub,                            /* ARTICLE §4 */
+      "WebSocket: every event as JSON; text sent is published" },
+    { "/sseStream", "GET", sse_handle,                         /* ARTICLE §5 */
+      "Server-Sent Events: every event, resumable with Last-Event-ID" },
+    { NULL, NULL, NULL, NULL }
 };

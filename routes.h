@@ -16,9 +16,10 @@ struct route {
     const char *path;     /* exact match on the decoded path */
     const char *allow;    /* methods, as sent in Allow: "GET, HEAD" */
     route_handler *handle;
+    const char *summary;  /* one line for ./server -h */
 };
 
-/* The table, ending with a {NULL, NULL, NULL} entry. */
+/* The table, ending with an entry whose path is NULL. */
 extern const struct route routes[];
 
 /* server.c */

@@ -1,0 +1,533 @@
+/*
+ * http.c - the request parser declared in http.h (RFC 9112, "HTTP/1.1").
+ *
+ * The article's servers use Node's parser and never see a malformed
+ * request.  A server in C has to decide everything Node decided for
+ * them, and the decisions that matter are about framing: where one
+ * request ends and the next begins.  Two parties that disagree on that
+ * (a proxy and this server, say) can be made to see a request that one
+ * of them never checked ("request smuggling").  So this parser refuses
+ * every ambiguous form instead of guessing:
+ *
+ *   - a bare LF where CRLF belongs (RFC 9112 section 2.2 allows
+ *     recipients to accept it; we do not, so no peer can disagree);
+ *   - obs-fold, a header line starting with whitespace (section 5.2);
+ *   - whitespace between a field name and its colon (section 5.1);
+ *   - Content-Length together with Transfer-Encoding (section 6.1);
+ *   - Content-Length sent twice, or not a plain decimal number (6.3);
+ *   - a Transfer-Encoding other than exactly "chunked" (501), or any
+ *     Transfer-Encoding on HTTP/1.0;
+ *   - HTTP/1.1 without exactly one Host (section 3.2).
+ */
+#include "http.h"
+
+#include <string.h>
+
+/* RFC 9110 section 5.6.2: tchar. */
+static int is_tchar(unsigned char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return 1;
+    return strchr("!#$%&'*+-.^_`|~", ch) != NULL && ch != '\0';
+}
+
+/* Field values: VCHAR, obs-text, SP and HTAB (RFC 9110 section 5.5). */
+static int is_field_char(unsigned char ch)
+{
+    return ch == '\t' || (ch >= 0x20 && ch != 0x7F);
+}
+
+/* The request-target: visible ASCII only (RFC 3986 allows no more). */
+static int is_target_char(unsigned char ch)
+{
+    return ch > 0x20 && ch < 0x7F;
+}
+
+static int lower(int ch)
+{
+    return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+}
+
+static int equal_nocase(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    if (alen != blen)
+        return 0;
+    for (size_t i = 0; i < alen; i++) {
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Offset just past the first CRLF CRLF, 0 if none; -1 on a bare LF or NUL
+ * (both are refused at once, whether or not the head is complete). */
+static long find_head_end(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\0')
+            return -1;
+        if (buf[i] != '\n')
+            continue;
+        if (i == 0 || buf[i - 1] != '\r')
+            return -1;
+        if (i >= 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r')
+            return (long)(i + 1);
+    }
+    return 0;
+}
+
+/* Parse "METHOD SP target SP HTTP/d.d" in line[0..len).  0 or -status. */
+static int parse_request_line(const char *line, size_t len, struct http_request *req)
+{
+    size_t i = 0;
+
+    req->method = line;
+    while (i < len && is_tchar((unsigned char)line[i]))
+        i++;
+    req->method_len = i;
+    if (i == 0 || i >= len || line[i] != ' ')
+        return -400;
+    i++;
+
+    req->target = line + i;
+    while (i < len && is_target_char((unsigned char)line[i]))
+        i++;
+    req->target_len = (size_t)(line + i - req->target);
+    if (req->target_len == 0 || i >= len || line[i] != ' ')
+        return -400;
+    if (req->target_len > HTTP_MAX_TARGET_BYTES)
+        return -414;
+    i++;
+
+    /* HTTP-version = "HTTP" "/" DIGIT "." DIGIT (section 2.3) */
+    if (len - i != 8 || memcmp(line + i, "HTTP/", 5) != 0)
+        return -400;
+    char major = line[i + 5], dot = line[i + 6], minor = line[i + 7];
+    if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9')
+        return -400;
+    if (major != '1' || (minor != '0' && minor != '1'))
+        return -505;
+    req->minor_version = minor - '0';
+
+    /* Only origin-form ("/path?query") is served; "*" only suits OPTIONS
+     * and we answer OPTIONS per path. */
+    if (req->target[0] != '/')
+        return -400;
+    const char *q = memchr(req->target, '?', req->target_len);
+    req->path = req->target;
+    req->path_len = q ? (size_t)(q - req->target) : req->target_len;
+    req->query = q ? q + 1 : NULL;
+    req->query_len = q ? req->target_len - req->path_len - 1 : 0;
+    return 0;
+}
+
+/* Parse one "name: value" line.  0 or -status. */
+static int parse_header_line(const char *line, size_t len, struct http_request *req)
+{
+    if (line[0] == ' ' || line[0] == '\t')
+        return -400;                       /* obs-fold */
+    size_t i = 0;
+    while (i < len && is_tchar((unsigned char)line[i]))
+        i++;
+    if (i == 0 || i >= len || line[i] != ':')
+        return -400;                       /* also "Name : value" */
+    if (req->num_headers == HTTP_MAX_HEADERS)
+        return -431;
+
+    struct http_header *h = &req->headers[req->num_headers];
+    h->name = line;
+    h->name_len = i;
+    i++;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    size_t end = len;
+    while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+        end--;
+    for (size_t k = i; k < end; k++) {
+        if (!is_field_char((unsigned char)line[k]))
+            return -400;
+    }
+    h->value = line + i;
+    h->value_len = end - i;
+    req->num_headers++;
+    return 0;
+}
+
+/* Decide how the body is framed and whether the connection persists. */
+static int check_framing(struct http_request *req)
+{
+    size_t n_cl = http_header_count(req, "Content-Length");
+    size_t n_te = http_header_count(req, "Transfer-Encoding");
+    size_t n_host = http_header_count(req, "Host");
+
+    if (req->minor_version == 1 && n_host != 1)
+        return -400;
+    if (n_host > 1)
+        return -400;
+    if (n_te > 0 && (n_cl > 0 || req->minor_version == 0 || n_te > 1))
+        return -400;
+    if (n_cl > 1)
+        return -400;
+
+    req->body_kind = HTTP_BODY_NONE;
+    req->content_length = 0;
+    if (n_te == 1) {
+        size_t len;
+        const char *te = http_header_value(req, "Transfer-Encoding", &len);
+        if (!equal_nocase(te, len, "chunked"))
+            return -501;
+        req->body_kind = HTTP_BODY_CHUNKED;
+    } else if (n_cl == 1) {
+        size_t len;
+        const char *cl = http_header_value(req, "Content-Length", &len);
+        if (http_parse_u64(cl, len, &req->content_length) != 0)
+            return -400;
+        if (req->content_length > HTTP_MAX_BODY_BYTES)
+            return -413;
+        if (req->content_length > 0)
+            req->body_kind = HTTP_BODY_LENGTH;
+    }
+
+    if (req->minor_version == 1)
+        req->keep_alive = !http_header_has_token(req, "Connection", "close");
+    else
+        req->keep_alive = http_header_has_token(req, "Connection", "keep-alive");
+    return 0;
+}
+
+int http_parse_request(const char *buf, size_t len, struct http_request *req)
+{
+    size_t start = 0;
+
+    memset(req, 0, sizeof *req);
+    /* Section 2.2: ignore empty lines before the request line. */
+    while (start + 1 < len && buf[start] == '\r' && buf[start + 1] == '\n'
+           && start < 8)
+        start += 2;
+
+    long end = find_head_end(buf + start, len - start);
+    if (end < 0)
+        return -400;
+    if (end == 0) {
+        const char *eol = memchr(buf + start, '\r', len - start);
+        size_t line_len = eol ? (size_t)(eol - buf - start) : len - start;
+        if (line_len > HTTP_MAX_TARGET_BYTES + 32)
+            return -414;
+        return len - start > HTTP_MAX_HEAD_BYTES ? -431 : HTTP_NEED_MORE;
+    }
+    if ((size_t)end > HTTP_MAX_HEAD_BYTES)
+        return -431;
+
+    const char *p = buf + start;
+    const char *head_end = p + end - 2;   /* the final empty line's CRLF */
+    const char *eol = memchr(p, '\r', (size_t)(head_end - p));
+    int rc = parse_request_line(p, (size_t)(eol - p), req);
+    if (rc != 0)
+        return rc;
+    p = eol + 2;
+    while (p < head_end) {
+        eol = memchr(p, '\r', (size_t)(head_end - p));
+        if (eol == NULL || eol == p)
+            return -400;
+        rc = parse_header_line(p, (size_t)(eol - p), req);
+        if (rc != 0)
+            return rc;
+        p = eol + 2;
+    }
+    rc = check_framing(req);
+    if (rc != 0)
+        return rc;
+    return (int)(start + (size_t)end);
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+enum { CHUNK_LINE_MAX = 256, TRAILER_MAX = 4096 };
+
+/* Find CRLF at or after pos within CHUNK_LINE_MAX; offset of CR, -1 need
+ * more, -2 invalid (bare LF, control character or too long). */
+static long find_crlf(const char *buf, size_t len, size_t pos, size_t max)
+{
+    for (size_t i = pos; i < len; i++) {
+        if (i - pos > max)
+            return -2;
+        if (buf[i] == '\r') {
+            if (i + 1 >= len)
+                return -1;
+            return buf[i + 1] == '\n' ? (long)i : -2;
+        }
+        if (buf[i] == '\n' || (buf[i] != '\t' && (unsigned char)buf[i] < 0x20))
+            return -2;
+    }
+    return len - pos > max ? -2 : -1;
+}
+
+long http_decode_chunked(const char *buf, size_t len, char *out,
+                         size_t out_max, size_t *out_len)
+{
+    size_t pos = 0;
+    *out_len = 0;
+
+    for (;;) {
+        /* chunk-size [ chunk-ext ] CRLF */
+        long cr = find_crlf(buf, len, pos, CHUNK_LINE_MAX);
+        if (cr == -1)
+            return HTTP_NEED_MORE;
+        if (cr == -2)
+            return -400;
+        uint64_t size = 0;
+        size_t i = pos;
+        while (i < (size_t)cr && hex_value(buf[i]) >= 0) {
+            size = size * 16 + (uint64_t)hex_value(buf[i]);
+            if (size > out_max)
+                return -413;
+            i++;
+        }
+        if (i == pos || (i < (size_t)cr && buf[i] != ';'))
+            return -400;    /* no digits, or junk after them */
+        pos = (size_t)cr + 2;
+
+        if (size == 0)
+            break;
+        if (*out_len + size > out_max)
+            return -413;
+        if (len - pos < size + 2)
+            return HTTP_NEED_MORE;
+        if (buf[pos + size] != '\r' || buf[pos + size + 1] != '\n')
+            return -400;
+        memcpy(out + *out_len, buf + pos, size);
+        *out_len += size;
+        pos += size + 2;
+    }
+
+    /* trailer-section CRLF: skip trailer fields, bounded. */
+    size_t trailer_start = pos;
+    for (;;) {
+        long cr = find_crlf(buf, len, pos, TRAILER_MAX);
+        if (cr == -1)
+            return HTTP_NEED_MORE;
+        if (cr == -2 || (size_t)cr - trailer_start > TRAILER_MAX)
+            return -400;
+        if ((size_t)cr == pos)
+            return (long)(pos + 2);
+        pos = (size_t)cr + 2;
+    }
+}
+
+const char *http_header_value(const struct http_request *req,
+                              const char *name, size_t *len)
+{
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        if (equal_nocase(h->name, h->name_len, name)) {
+            *len = h->value_len;
+            return h->value;
+        }
+    }
+    *len = 0;
+    return NULL;
+}
+
+size_t http_header_count(const struct http_request *req, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->num_headers; i++) {
+        if (equal_nocase(req->headers[i].name, req->headers[i].name_len, name))
+            n++;
+    }
+    return n;
+}
+
+/* 1 if the comma-separated list v[0..len) holds token. */
+static int list_has_token(const char *v, size_t len, const char *token)
+{
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < len && v[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+            end--;
+        if (end > start && equal_nocase(v + start, end - start, token))
+            return 1;
+    }
+    return 0;
+}
+
+int http_header_has_token(const struct http_request *req, const char *name,
+                          const char *token)
+{
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        if (equal_nocase(h->name, h->name_len, name)
+            && list_has_token(h->value, h->value_len, token))
+            return 1;
+    }
+    return 0;
+}
+
+int http_method_is(const struct http_request *req, const char *method)
+{
+    size_t n = strlen(method);
+    return req->method_len == n && memcmp(req->method, method, n) == 0;
+}
+
+/* Percent-decode; with plus_is_space, '+' means a space (HTML forms'
+ * application/x-www-form-urlencoded, which query strings use). */
+static long percent_decode(const char *src, size_t len, char *out,
+                           size_t out_size, int plus_is_space)
+{
+    size_t n = 0;
+    if (out_size == 0)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        char ch = src[i];
+        if (ch == '+' && plus_is_space) {
+            ch = ' ';
+        } else if (ch == '%') {
+            if (len - i < 3)
+                return -1;
+            int hi = hex_value(src[i + 1]);
+            int lo = hex_value(src[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            ch = (char)(hi * 16 + lo);
+            if (ch == '\0')
+                return -1;
+            i += 2;
+        }
+        if (n + 1 >= out_size)
+            return -1;
+        out[n++] = ch;
+    }
+    out[n] = '\0';
+    return (long)n;
+}
+
+long http_percent_decode(const char *src, size_t len, char *out, size_t out_size)
+{
+    return percent_decode(src, len, out, out_size, 0);
+}
+
+long http_query_param(const char *query, size_t query_len, const char *name,
+                      char *out, size_t out_size)
+{
+    size_t name_len = strlen(name);
+    size_t i = 0;
+
+    if (query == NULL)
+        return -1;
+    while (i <= query_len) {
+        size_t start = i;
+        while (i < query_len && query[i] != '&')
+            i++;
+        const char *pair = query + start;
+        size_t pair_len = i - start;
+        i++;   /* past '&' */
+        const char *eq = memchr(pair, '=', pair_len);
+        size_t key_len = eq ? (size_t)(eq - pair) : pair_len;
+        if (key_len != name_len || memcmp(pair, name, name_len) != 0)
+            continue;
+        const char *val = eq ? eq + 1 : pair + pair_len;
+        size_t val_len = pair_len - key_len - (eq ? 1 : 0);
+        long n = percent_decode(val, val_len, out, out_size, 1);
+        return n < 0 ? -2 : n;
+    }
+    return -1;
+}
+
+int http_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (len == 0 || len > 19)   /* 19 digits always fit in 64 bits */
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* A reg-name host as browsers serialize it: letters, digits, '-', '.'. */
+static int is_host_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+           || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+}
+
+int http_origin_is_valid(const char *s, size_t len)
+{
+    size_t i;
+    if (len > 7 && memcmp(s, "http://", 7) == 0)
+        i = 7;
+    else if (len > 8 && memcmp(s, "https://", 8) == 0)
+        i = 8;
+    else
+        return 0;
+
+    size_t host_start = i;
+    if (s[i] == '[') {                 /* IPv6 literal */
+        i++;
+        while (i < len && (hex_value(s[i]) >= 0 || s[i] == ':' || s[i] == '.'))
+            i++;
+        if (i >= len || s[i] != ']' || i == host_start + 1)
+            return 0;
+        i++;
+    } else {
+        while (i < len && is_host_char(s[i]))
+            i++;
+        if (i == host_start)
+            return 0;
+    }
+    if (i == len)
+        return 1;
+    if (s[i] != ':' || i + 1 == len || len - i - 1 > 5)
+        return 0;
+    for (i++; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    }
+    return 1;
+}
+
+const char *http_status_text(int status)
+{
+    switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 426: return "Upgrade Required";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default:  return "Unknown";
+    }
+}
