@@ -89,7 +89,7 @@ static const char *const tech_names[TECH_COUNT] = {
 };
 
 static const char *const state_names[CONN_STATE_COUNT] = {
-    "http", "held_poll", "forever_frame", "websocket", "sse", "closing"
+    "http", "held_poll", "forever_frame", "sse", "websocket", "closing"
 };
 
 /* ------------------------------------------------------------------ */
