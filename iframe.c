@@ -226,7 +226,7 @@ void iframe_handle(struct conn *c, const struct http_request *req)
     const char *why = NULL;
     char origin[IFRAME_ORIGIN_MAX + 1];
 
-    stats_count_request(TECH_FOREVER_FRAME);
+    conn_count_request(c, TECH_FOREVER_FRAME);
     long origin_len = parent_origin(req, origin, sizeof origin, &why);
     if (origin_len < 0) {
         conn_respond_error(c, 400, why);

@@ -219,13 +219,13 @@ static void handle_poll(struct conn *c, const struct http_request *req,
     char origin[POLL_ORIGIN_MAX + 1] = "";
 
     if (poll_parse_query(req->query, req->query_len, &q, &error) != 0) {
-        stats_count_request(tech);
+        conn_count_request(c, tech);
         respond_bad_request(c, error);
         return;
     }
     if (form == POLL_FORM_JSON && q.wait_s > 0)
         tech = TECH_LONG_POLL;
-    stats_count_request(tech);
+    conn_count_request(c, tech);
     if (form == POLL_FORM_JSONP && q.callback[0] == '\0') {
         respond_bad_request(c, "callback is required, e.g. callback=JSONP.cb1");
         return;
@@ -344,7 +344,7 @@ static void respond_task(struct conn *c, const struct poll_task *t)
  * short poll asks this every few seconds until "code" is "1". */
 void poll_handle_task(struct conn *c, const struct http_request *req)
 {
-    stats_count_request(TECH_SHORT_POLL);
+    conn_count_request(c, TECH_SHORT_POLL);
     if (http_method_is(req, "POST")) {
         char id[POLL_TASK_ID_LEN + 1];
         if (random_task_id(id) != 0) {
@@ -363,7 +363,7 @@ void poll_handle_task(struct conn *c, const struct http_request *req)
  * Confirming twice is harmless. */
 void poll_handle_task_confirm(struct conn *c, const struct http_request *req)
 {
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     struct poll_task *t = find_task(c, req);
     if (t == NULL)
         return;
