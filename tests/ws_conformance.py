@@ -167,6 +167,22 @@ def _():
     expect_close(c, 1002)
 
 
+@case("1.10 a frame sent in the same write as the handshake is answered")
+def _():
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=3)
+    s.sendall(b"GET /testSocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\n\r\n" + build_frame(OP_TEXT, "early"))
+    want = echo_of("early")
+    data = b""
+    while not data.endswith(want):
+        more = s.recv(4096)
+        check(more, f"closed; got {data!r}")
+        data += more
+    check(data.startswith(b"HTTP/1.1 101 "), "no 101 first")
+    s.close()
+
+
 # ---- 2 ping/pong --------------------------------------------------------
 
 @case("2.1 ping without payload -> pong without payload")
