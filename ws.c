@@ -378,10 +378,6 @@ static void ws_on_timer(struct conn *c)
     struct ws *ws = c->tech;
     int64_t now = server_now_ms();
 
-    /* Frames that came in the same read as the handshake. */
-    if (c->in.len > 0 && !ws->finished)
-        process_input(c, ws);
-
     if (ws->finished)
         return;
     if (ws->ping_sent_ms != 0 && now >= ws->ping_sent_ms + WS_PONG_TIMEOUT_MS) {
@@ -519,9 +515,9 @@ static void handshake(struct conn *c, const struct http_request *req,
         conn_set_output_max(c, WS_ECHO_OUTPUT_MAX);
     conn_enter(c, CONN_WEBSOCKET, TECH_WEBSOCKET,
                route == WS_ROUTE_ECHO ? &ws_echo_ops : &ws_hub_ops, ws);
-    /* The loop removes the request from c->in after we return; frames
-     * sent right behind it are handled by the first on_timer, now. */
-    conn_set_timer(c, server_now_ms());
+    /* Frames sent right behind the request reach ws_on_input: the loop
+     * hands over what is left in c->in once the request is consumed. */
+    schedule_timer(c, ws);
 }
 
 /* GET /testSocket - ARTICLE §4.4/§4.5, the article's URL. */
