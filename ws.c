@@ -453,7 +453,7 @@ static int origin_allowed(const struct http_request *req)
 static void handshake(struct conn *c, const struct http_request *req,
                       enum ws_route route)
 {
-    stats_count_request(TECH_WEBSOCKET);
+    conn_count_request(c, TECH_WEBSOCKET);
 
     int status = ws_check_handshake(req);
     if (status == 405) {
