@@ -51,17 +51,6 @@ const char *static_root(void)
     return root_path;
 }
 
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Check one decoded segment out[start..end).  0 if servable. */
 static int check_segment(const char *seg, size_t len)
 {
@@ -87,8 +76,8 @@ int static_resolve_path(const char *path, size_t len, char *out, size_t out_size
     for (size_t i = 1; i < len; i++) {
         char ch = path[i];
         if (ch == '%') {
-            int hi = len - i >= 3 ? hex_digit(path[i + 1]) : -1;
-            int lo = len - i >= 3 ? hex_digit(path[i + 2]) : -1;
+            int hi = len - i >= 3 ? http_hex_digit(path[i + 1]) : -1;
+            int lo = len - i >= 3 ? http_hex_digit(path[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -404;
             ch = (char)(hi * 16 + lo);
