@@ -2,7 +2,9 @@
 // panes get ready, then each of MESSAGES published messages (the page's
 // own button) arrives in every pane once, and every pane shows its
 // latency, requests per message and bytes per message, no loss and no
-// repeat; the chart draws one point per pane and message.  Run by
+// repeat; the chart draws one point per pane and message.  Then the
+// timer publishes a few more, all of which every pane gets once, and the
+// reset button clears the numbers.  Run by
 // tests/93-browser-compare.t, which starts a server on three ports.
 //
 // A pane that never receives fails here: every wait is bounded and does
@@ -14,6 +16,8 @@ const MESSAGES = 3;
 const READY_MS = 15000;         // all seven panes connected
 const ARRIVE_MS = 10000;        // one message in all seven panes
 const STATS_MS = 5000;          // a /stats reading after the last message
+const AUTO = 3;                 // then at least this many by the timer
+const AUTO_MS = 15000;          // for those
 const INTERVAL_MS = 500;        // the page's short-poll interval, for speed
 const TECHS = ['short_poll', 'long_poll', 'iframe_poll', 'jsonp_poll', 'forever_frame', 'websocket', 'sse'];
 const STREAMS = ['forever_frame', 'websocket', 'sse'];
@@ -80,6 +84,29 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   is(await page.$$eval('#legend li', (ls) => ls.length), TECHS.length, 'the legend names every technique');
   like(await page.textContent('#ports-explained'), new RegExp(`port ${PORT2}: long polling, forever frame`), 'the text says which pane uses which port');
 
+  // The timer: publish every 0.5 s until every pane has AUTO more, then
+  // stop; every pane must end with every message, once.
+  await page.fill('#every', '0.5');
+  await page.check('#auto');
+  const more = await waitIn(page, ([keys, want]) => keys.every((key) =>
+    Number(document.querySelector(`.pane[data-tech="${key}"] .received`).textContent) >= want), [TECHS, MESSAGES + AUTO], AUTO_MS);
+  ok(more, `the timer published at least ${AUTO} more messages, and every pane received them`);
+  await page.uncheck('#auto');
+  const total = await page.evaluate(() => [...window.compare.published.values()].filter((p) => !p.failed).length);
+  ok(total >= MESSAGES + AUTO, `${total} messages published in all`);
+  await waitIn(page, ([keys, want]) => keys.every((key) =>
+    Number(document.querySelector(`.pane[data-tech="${key}"] .received`).textContent) >= want), [TECHS, total], ARRIVE_MS);
+  for (const key of TECHS) {
+    is(await paneText(page, key, 'received'), String(total), `${key}: received all ${total} messages`);
+    is(await paneText(page, key, 'lost'), '0', `${key}: still nothing lost`);
+    is(await paneText(page, key, 'dup'), '0', `${key}: still nothing repeated`);
+  }
+
   await screenshot(page, 'compare');
   noErrors(page, 'no page error or console error on compare.html');
+
+  // Reset clears the numbers and the chart.
+  await page.click('#reset');
+  is(await page.$$eval('.pane .received', (rs) => rs.map((r) => r.textContent).join(',')), TECHS.map(() => '0').join(','), 'reset: every pane back to 0 messages');
+  is(await page.$$eval('#chart circle', (cs) => cs.length), 0, 'reset: the chart is empty');
 }, { timeout: 90000 });
