@@ -55,11 +55,8 @@ enum {
     LISTEN_BACKLOG = 511
 };
 
-static const int default_ports[] = { 3000, 3001, 3002 };
-
 /* ---- settings from the command line ---- */
 static int quiet;
-static const char *bind_address = "127.0.0.1";
 static const char *allowed_origins[MAX_ALLOWED_ORIGINS];
 static size_t n_allowed_origins;
 
@@ -489,19 +486,6 @@ static void dispatch(struct conn *c, const struct http_request *req)
     static_serve(c, req);
 }
 
-/* A message for each status the parser can refuse with. */
-static const char *parse_error_message(int status)
-{
-    switch (status) {
-    case 413: return "the request body is larger than the server accepts";
-    case 414: return "the request target is too long";
-    case 431: return "the request head is too large or has too many fields";
-    case 501: return "only Transfer-Encoding: chunked is supported";
-    case 505: return "only HTTP/1.0 and HTTP/1.1 are supported";
-    default:  return "malformed request";
-    }
-}
-
 /* The decoded body of a chunked request lives here while it is handled. */
 static char chunked_body[HTTP_MAX_BODY_BYTES];
 
@@ -519,7 +503,7 @@ static void process_requests(struct conn *c)
             snprintf(c->log_target, sizeof c->log_target, "-");
             c->minor_version = 1;
             c->head_only = 0;
-            conn_respond_error(c, -rc, parse_error_message(-rc));
+            conn_respond_error(c, -rc, req.error ? req.error : "malformed request");
             return;
         }
         size_t head_len = (size_t)rc;
@@ -538,7 +522,9 @@ static void process_requests(struct conn *c)
                 goto need_body;
             if (n < 0) {
                 remember_request(c, &req);
-                conn_respond_error(c, (int)-n, parse_error_message((int)-n));
+                conn_respond_error(c, (int)-n, n == -413
+                                   ? "the request body is larger than 65536 bytes"
+                                   : "the chunked body is malformed");
                 return;
             }
             req.body = chunked_body;
@@ -846,6 +832,9 @@ static void run_timers(struct conn *c)
     if (c->ops != NULL && c->ops->on_timer != NULL)
         c->ops->on_timer(c);
 }
+
+static const int default_ports[] = { 3000, 3001, 3002 };
+static const char *bind_address = "127.0.0.1";
 
 /* ------------------------------------------------------------------ */
 /* the loop                                                            */

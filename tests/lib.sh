@@ -129,10 +129,10 @@ wait_stat() {
     return 1
 }
 
-# Send raw bytes (printf format) to a port and print the reply; closes
-# after $3 seconds (default 2) or when the server closes.
+# Send raw bytes (printf format) to a port, half-close (nc -N), and print
+# the reply until the server closes, or at most $3 seconds (default 3).
 raw() {   # raw PORT PRINTF-FORMAT [SECONDS]
-    printf "$2" | timeout "${3:-2}" nc -q "${3:-2}" 127.0.0.1 "$1" 2>/dev/null
+    printf "$2" | timeout "${3:-3}" nc -N 127.0.0.1 "$1" 2>/dev/null
 }
 
 # The status code of a raw reply (first line).
