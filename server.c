@@ -486,6 +486,21 @@ static void dispatch(struct conn *c, const struct http_request *req)
     static_serve(c, req);
 }
 
+/* Input for a connection a technique has taken over: its on_input, or
+ * kept (a held poll's pipelined requests wait their turn), or discarded
+ * (nothing is expected from a stream's reader, or a closing peer). */
+static void deliver_input(struct conn *c)
+{
+    if (c->in.len == 0)
+        return;
+    if (c->state == CONN_CLOSING)
+        c->in.len = 0;
+    else if (c->ops != NULL && c->ops->on_input != NULL)
+        c->ops->on_input(c);
+    else if (c->state != CONN_HELD_POLL)
+        c->in.len = 0;
+}
+
 /* The decoded body of a chunked request lives here while it is handled. */
 static char chunked_body[HTTP_MAX_BODY_BYTES];
 
@@ -534,8 +549,11 @@ static void process_requests(struct conn *c)
         c->sent_continue = 0;
         dispatch(c, &req);
         buf_consume(&c->in, head_len + body_used);
-        if (c->state == CONN_READING)
-            c->request_start_ms = c->in.len > 0 ? now_ms : 0;
+        if (c->state != CONN_READING) {
+            deliver_input(c);   /* e.g. WebSocket frames right behind the upgrade */
+            return;
+        }
+        c->request_start_ms = c->in.len > 0 ? now_ms : 0;
         continue;
 need_body:
         /* RFC 9110 section 10.1.1: a client that sent Expect: 100-continue
@@ -744,8 +762,11 @@ static int wants_read(const struct conn *c)
 
 static void conn_on_readable(struct conn *c)
 {
-    if (buf_reserve(&c->in, READ_CHUNK) != 0 && buf_reserve(&c->in, c->in.max - c->in.len) != 0)
+    if (buf_reserve(&c->in, READ_CHUNK) != 0
+        && buf_reserve(&c->in, c->in.max - c->in.len) != 0)
         return;
+    if (c->in.cap == c->in.len)
+        return;          /* full: a read of 0 bytes would look like EOF */
     ssize_t n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         return;
@@ -762,20 +783,10 @@ static void conn_on_readable(struct conn *c)
         c->last_active_ms = now_ms;
     }
 
-    switch (c->state) {
-    case CONN_READING:
+    if (c->state == CONN_READING)
         process_requests(c);
-        break;
-    case CONN_CLOSING:
-        c->in.len = 0;   /* lingering close: read and discard */
-        break;
-    default:
-        if (c->ops != NULL && c->ops->on_input != NULL)
-            c->ops->on_input(c);
-        else if (c->state != CONN_HELD_POLL)
-            c->in.len = 0;
-        break;
-    }
+    else
+        deliver_input(c);
     if (c->in.len == 0)
         buf_free(&c->in);
 
