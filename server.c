@@ -89,7 +89,9 @@ static const char *const tech_names[TECH_COUNT] = {
 };
 
 static const char *const state_names[CONN_STATE_COUNT] = {
-    "http", "held_poll", "forever_frame", "websocket", "sse", "closing"
+    [CONN_READING] = "http", [CONN_HELD_POLL] = "held_poll",
+    [CONN_FOREVER_FRAME] = "forever_frame", [CONN_SSE] = "sse",
+    [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
 };
 
 /* ------------------------------------------------------------------ */
