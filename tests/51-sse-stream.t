@@ -154,6 +154,23 @@ ok $([ "$n_replayed" -ge 1024 ] && echo 0 || echo 1) "the whole ring is replayed
 ok $(ids "$T_TMP/missed" | tail -n +3 | consecutive; echo $?) "... without a gap"
 like "$(cat "$T_TMP/missed")" $'\ndata: flood-1100\n' "... up to the newest"
 
+# ---- a replay larger than the output cap is paced, not dropped -------
+# 30 messages of 16000 bytes (480 KB) are more than CONN_OUTPUT_MAX
+# (256 KB): written at once they would drop the reader as a slow consumer.
+start_big=$(publish before-big)
+big=$(head -c 16000 /dev/zero | tr '\0' 'y')
+cfg="$T_TMP/replay.cfg"; : > "$cfg"
+for i in $(seq 1 30); do
+    [ "$i" -gt 1 ] && echo next >> "$cfg"
+    printf 'url = "%s/publish"\ndata = "%s"\n' "$BASE" "$big" >> "$cfg"
+done
+curl -s --max-time 10 -K "$cfg" > /dev/null
+slow_before=$(stat '.dropped.slow_consumer // 0')
+curl -sN --max-time 2 --limit-rate 400k -H "Last-Event-ID: $start_big" "$SSE" > "$T_TMP/replay"
+is "$(grep -c "^data: yyyy" "$T_TMP/replay")" 30 "a 480 KB replay reaches a slowish reader whole (30 big events)"
+is "$(stat '.dropped.slow_consumer // 0')" "$slow_before" "... without a slow_consumer drop"
+ok $(ids "$T_TMP/replay" | tail -n +2 | consecutive; echo $?) "... in order, without a gap"
+
 # ---- a client that leaves is freed at once --------------------------
 wait_stat .connections.sse 0
 curl -sN --max-time 30 "$SSE" > /dev/null &
