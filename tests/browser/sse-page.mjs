@@ -99,7 +99,7 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   is(gapsAndDuplicates(ids).join(', '), '', 'across server-side ends and reconnections: no gap, no duplicate');
   await screenshot(page, 'sse');
   await page.click('#close');
-  noErrors(page, 'no page errors', { ignore: [/\/favicon\.ico\b/, /sseStream/] });
+  noErrors(page, 'no page errors');
 
   // ---- cross-port (the article's page on 3000 reading 3002) ----------
   if (BASES.length < 2) {
