@@ -22,7 +22,7 @@
  *
  *     event: testEvent                  the article's custom event...
  *     id: 41                            ...its id is the resume cursor
- *     data: connected: events after id 41 follow
+ *     data: connected: live events after id 41 follow
  *
  *     id: 42                            one event per hub event: the
  *     data: 12:00:01                    clock each second, and every
@@ -186,7 +186,11 @@ enum sse_cursor sse_parse_cursor(const char *value, size_t len, uint64_t *id)
  * being dropped (its reader is too slow) or out of memory. */
 static int send_block(struct conn *c, struct sse_stream *st, struct buf *b)
 {
-    int rc = b->data != NULL ? conn_write_chunk(c, b->data, b->len) : -1;
+    if (b->data == NULL) {          /* formatting ran out of memory */
+        conn_drop(c, "out_of_memory");
+        return -1;
+    }
+    int rc = conn_write_chunk(c, b->data, b->len);
     buf_free(b);
     if (rc != 0)
         return -1;
@@ -216,8 +220,10 @@ static void end_stream(struct conn *c, struct sse_stream *st)
     conn_end_stream(c);
 }
 
-/* One hub event: "id: N" and its text as data, type "message" (no event
- * field).  The article's page listens for "message", and both the clock
+/* ARTICLE §5.3: the setInterval that writes the date each second.  Here
+ * one hub event: "id: N" and its text as data, type "message" (no event
+ * field, the default: the article's explicit "event: message" means the
+ * same).  The article's page listens for "message", and both the clock
  * and published messages are shown by that listener; an "event: time"
  * would hide the clock from it.  -1 once the stream ended or was dropped. */
 static int send_hub_event(struct conn *c, struct sse_stream *st,
@@ -317,7 +323,8 @@ static void sse_on_timer(struct conn *c)
         /* A comment line: the parser ignores it, but bytes flow, so
          * proxies and NAT boxes do not time the response out. */
         struct buf b = { NULL, 0, 0, 64 };
-        if (sse_format_comment(&b, "keep-alive") != 0 || send_block(c, st, &b) != 0)
+        sse_format_comment(&b, "keep-alive");   /* as the retry line above */
+        if (send_block(c, st, &b) != 0)
             return;
     }
     arm_keepalive(c, st);
@@ -463,7 +470,8 @@ void sse_handle(struct conn *c, const struct http_request *req)
 
     /* ARTICLE §5.3: res.write("retry: 10000\n") */
     struct buf b = { NULL, 0, 0, 64 };
-    if (buf_printf(&b, "retry: %d\n\n", SSE_RETRY_MS) != 0 || send_block(c, st, &b) != 0)
+    buf_printf(&b, "retry: %d\n\n", SSE_RETRY_MS);   /* fails only out of memory: */
+    if (send_block(c, st, &b) != 0)                   /* then send_block drops c */
         return;
     /* ARTICLE §5.3: the custom event, now with data so that it fires.
      * Its id is the cursor this stream starts from, not the article's
