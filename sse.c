@@ -442,10 +442,14 @@ void sse_handle(struct conn *c, const struct http_request *req)
      * EventSource treats any non-200 answer as fatal and never retries. */
     uint64_t newest = hub_last_id();
     struct hub_range r = hub_after(kind == SSE_CURSOR_ID ? cursor : newest);
-    if (kind == SSE_CURSOR_ID && cursor < newest)
+    if (kind == SSE_CURSOR_ID && cursor <= newest)
         snprintf(note, sizeof note, "resumed after id %llu: %llu events follow, "
                  "then live", (unsigned long long)cursor,
-                 (unsigned long long)(r.last - r.first + 1));
+                 (unsigned long long)(r.last + 1 - r.first));
+    else if (kind == SSE_CURSOR_ID)
+        snprintf(note, sizeof note, "id %llu is newer than this server's events "
+                 "(an earlier run?): live events after id %llu follow",
+                 (unsigned long long)cursor, (unsigned long long)newest);
     else if (kind == SSE_CURSOR_INVALID)
         snprintf(note, sizeof note, "Last-Event-ID is not an id of this server: "
                  "ignored; live events after id %llu follow", (unsigned long long)newest);

@@ -116,6 +116,19 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   const crossId = await publish('across origins');
   await until(page2, (id) => window.sseEvents.some((e) => e.id === String(id)), crossId);
   ok(true, 'a page from one port reads the stream of another (Access-Control-Allow-Origin: *)');
+  // The cross-origin reconnection carries Last-Event-ID too.
+  await page2.click('#close');
+  await page2.check('#close-after');
+  await page2.fill('#close-after-n', '2');
+  const crossStart = (await events(page2)).length;
+  await page2.click('#build');
+  await until(page2, (n) => window.sseEvents.slice(n).filter((e) => e.type === 'testEvent').length >= 2,
+    crossStart, 15000);
+  const crossTests = (await events(page2)).slice(crossStart).filter((e) => e.type === 'testEvent');
+  like(crossTests[1].data, /^resumed after id \d+: /, 'a cross-port reconnection resumes with Last-Event-ID as well');
+  is(gapsAndDuplicates(messageIds((await events(page2)).slice(crossStart))).join(', '), '',
+    '... with no gap and no duplicate');
+  await page2.click('#close');
   await screenshot(page2, 'sse-cross-port');
   noErrors(page2, 'no page errors on the cross-port page');
 }, { timeout: TEST_TIMEOUT_MS });
