@@ -124,6 +124,12 @@ void stats_count_request(enum technique tech)
     tech_requests[tech]++;
 }
 
+void conn_count_request(struct conn *c, enum technique tech)
+{
+    tech_requests[tech]++;
+    c->technique = tech;   /* the answer's bytes count under it too */
+}
+
 void stats_count_delivery(enum technique tech)
 {
     tech_deliveries[tech]++;
@@ -238,6 +244,10 @@ static int out_append(struct conn *c, const void *data, size_t len)
         conn_drop(c, "output_full");
         return -1;
     }
+    /* Counted when written, under the technique of the request being
+     * answered (by the time the socket takes them, a held poll may
+     * already be back to reading its next request). */
+    tech_bytes[c->technique] += (uint64_t)len;
     return 0;
 }
 
@@ -397,7 +407,6 @@ static void conn_flush(struct conn *c)
         }
         buf_consume(&c->out, (size_t)n);
         c->bytes_sent += (uint64_t)n;
-        tech_bytes[c->technique] += (uint64_t)n;
         c->last_active_ms = now_ms;
     }
     if (c->out.len == 0)
@@ -448,6 +457,7 @@ static void respond_method_not_allowed(struct conn *c, const char *allow)
 
 static void remember_request(struct conn *c, const struct http_request *req)
 {
+    c->technique = TECH_HTTP;   /* until a handler counts it as a technique */
     size_t mlen = req->method_len < sizeof c->log_method - 1
                   ? req->method_len : sizeof c->log_method - 1;
     memcpy(c->log_method, req->method, mlen);
@@ -484,7 +494,7 @@ static void dispatch(struct conn *c, const struct http_request *req)
         respond_method_not_allowed(c, "GET, HEAD");
         return;
     }
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     static_serve(c, req);
 }
 
@@ -575,7 +585,7 @@ need_body:
 void publish_handle(struct conn *c, const struct http_request *req)
 {
     char reply[64];
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     if (req->body_len == 0) {
         conn_respond_error(c, 400, "the message is empty");
         return;
@@ -607,7 +617,7 @@ void stats_handle(struct conn *c, const struct http_request *req)
     struct buf b = { NULL, 0, 0, 16384 };
     (void)req;
 
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     for (int fd = 0; fd < FD_SETSIZE; fd++) {
         if (conns[fd] != NULL)
             by_state[conns[fd]->state]++;

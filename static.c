@@ -226,7 +226,7 @@ static const char *const source_files[] = {
     "server.c", "server.h", "http.c", "http.h", "hub.c", "hub.h",
     "static.c", "static.h", "routes.c", "routes.h", "buf.c", "buf.h",
     "escape.c", "escape.h", "utf8.c", "utf8.h", "sha1.c", "sha1.h",
-    "base64.c", "base64.h", "poll.c", "poll.h", "iframe.c", "iframe.h",
+    "base64.c", "base64.h", "poll.c", "poll.h", "poll_wire.c", "iframe.c", "iframe.h",
     "ws.c", "ws.h", "sse.c", "sse.h", "Makefile", NULL
 };
 
@@ -238,7 +238,7 @@ void source_handle(struct conn *c, const struct http_request *req)
     size_t size = 0;
     char *data = NULL;
 
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     long n = http_query_param(req->query, req->query_len, "file", name, sizeof name);
     for (size_t i = 0; n > 0 && source_files[i] != NULL; i++) {
         if (strcmp(source_files[i], name) != 0)
