@@ -89,7 +89,9 @@ static const char *const tech_names[TECH_COUNT] = {
 };
 
 static const char *const state_names[CONN_STATE_COUNT] = {
-    "http", "held_poll", "forever_frame", "sse", "websocket", "closing"
+    [CONN_READING] = "http", [CONN_HELD_POLL] = "held_poll",
+    [CONN_FOREVER_FRAME] = "forever_frame", [CONN_SSE] = "sse",
+    [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
 };
 
 /* ------------------------------------------------------------------ */
@@ -116,11 +118,6 @@ int64_t server_wall_ms(void)
 
 /* ------------------------------------------------------------------ */
 /* stats                                                               */
-
-void stats_count_request(enum technique tech)
-{
-    tech_requests[tech]++;
-}
 
 void conn_count_request(struct conn *c, enum technique tech)
 {

@@ -187,8 +187,6 @@ void conn_set_timer(struct conn *c, int64_t at_ms);
 /* Count the request being answered under a technique, and the bytes of
  * its answer with it.  Call it once per HTTP request, before writing. */
 void conn_count_request(struct conn *c, enum technique tech);
-/* The same without a connection (counts only the request). */
-void stats_count_request(enum technique tech);
 /* Count a delivered event under a technique. */
 void stats_count_delivery(enum technique tech);
 
