@@ -33,5 +33,21 @@ const struct route routes[] = {
       "WebSocket: every event as JSON; text sent is published" },
     { "/sseStream", "GET", sse_handle,                         /* ARTICLE §5 */
       "[?lastEventId=N][&closeAfter=N]: Server-Sent Events, resumable with Last-Event-ID" },
+    /* Article mode (article.c): 404 unless ./server --article-mode. */
+    { "/article/state", "GET, HEAD", article_handle_state,
+      "article mode: JSON, writes the article's leaked intervals would have made" },
+    { "/article/sseStream", "GET", article_handle_sse,         /* ARTICLE §5.3 */
+      "article mode: the article's SSE bytes (testEvent never fires)" },
+    { "/article/iframeLongConnection", "GET", article_handle_frame, /* ARTICLE §2 */
+      "article mode: the article's forever frame (localhost:3000 target, leaked interval)" },
+    { "/article/poll/jsonp", "GET", article_handle_jsonp,      /* ARTICLE §1.2 */
+      "article mode: ?callback=F echoed unchecked (open it sandboxed only)" },
+    { "/article/unframed", "GET", article_handle_unframed,     /* ARTICLE §2 */
+      "article mode: ?framing=none|chunked&end=cut|clean, res.write without res.end" },
+    /* The stepper (step.c): only on the control port of ./server --step. */
+    { "/step/state", "GET, HEAD", step_handle_state,
+      "stepper: JSON record of the last select() iteration (control port)" },
+    { "/step/next", "POST", step_handle_next,
+      "stepper: ?n=K run K loop iterations, answer the last one's record (control port)" },
     { NULL, NULL, NULL, NULL }
 };

@@ -91,6 +91,7 @@ struct conn {
     int peer_closed;            /* read() returned 0 */
     int resume_pending;         /* back in CONN_READING: parse buffered input */
     int sent_continue;          /* "100 Continue" sent for this request */
+    int control_plane;          /* came in on the stepper's control port (step.c) */
     int64_t close_deadline_ms;  /* when a closing connection is cut anyway */
     int64_t timer_ms;           /* monotonic ms when ops->on_timer runs; 0 = none */
     int64_t request_start_ms;   /* first byte of the request being read, 0 if idle */
