@@ -123,11 +123,15 @@ size_t article_js_date(char *out, size_t size, time_t t)
 /* ------------------------------------------------------------------ */
 /* ghosts: intervals that outlived their connection                    */
 
+static const char ghost_sse_name[] = "sseStream";
+static const char ghost_frame_name[] = "iframeLongConnection";
+
 static struct article_ghost ghosts[ARTICLE_GHOSTS_MAX];
 static size_t ghost_next;          /* the slot the next ghost takes */
 static uint64_t ghosts_made;       /* every ghost ever */
 static uint64_t retired_writes;    /* counts frozen when a slot was reused */
 static uint64_t retired_bytes;
+static uint64_t retired_by_kind[2];  /* the same writes, [0] sseStream, [1] the frame */
 
 static void ghost_add(const char *what, int64_t first_tick_ms,
                       unsigned writes_per_tick, size_t bytes_per_tick)
@@ -137,6 +141,7 @@ static void ghost_add(const char *what, int64_t first_tick_ms,
         uint64_t ticks = article_ghost_ticks(g, server_now_ms());
         retired_writes += ticks * g->writes_per_tick;
         retired_bytes += ticks * g->bytes_per_tick;
+        retired_by_kind[g->what == ghost_frame_name] += ticks * g->writes_per_tick;
     }
     g->what = what;
     g->first_tick_ms = first_tick_ms;
@@ -153,8 +158,8 @@ static void ghost_add(const char *what, int64_t first_tick_ms,
 enum article_kind { KIND_SSE, KIND_FRAME, KIND_UNFRAMED };
 
 static const char *const kind_names[] = {
-    [KIND_SSE] = "sseStream",
-    [KIND_FRAME] = "iframeLongConnection",
+    [KIND_SSE] = ghost_sse_name,
+    [KIND_FRAME] = ghost_frame_name,
     [KIND_UNFRAMED] = "unframed"
 };
 
@@ -424,6 +429,7 @@ void article_handle_jsonp(struct conn *c, const struct http_request *req)
 void article_handle_state(struct conn *c, const struct http_request *req)
 {
     uint64_t writes = retired_writes, bytes = retired_bytes, counting = 0;
+    uint64_t by_kind[2] = { retired_by_kind[0], retired_by_kind[1] };
     int64_t now = server_now_ms();
     (void)req;
     if (refuse_unless_on(c))
@@ -436,6 +442,7 @@ void article_handle_state(struct conn *c, const struct http_request *req)
         uint64_t ticks = article_ghost_ticks(g, now);
         writes += ticks * g->writes_per_tick;
         bytes += ticks * g->bytes_per_tick;
+        by_kind[g->what == ghost_frame_name] += ticks * g->writes_per_tick;
         if (now < g->first_tick_ms + ARTICLE_GHOST_LIFETIME_MS)
             counting++;
     }
@@ -446,6 +453,9 @@ void article_handle_state(struct conn *c, const struct http_request *req)
                (unsigned long long)writes, (unsigned long long)bytes,
                (unsigned long long)counting, (unsigned long long)ghosts_made,
                ARTICLE_GHOSTS_MAX, ARTICLE_GHOST_LIFETIME_MS);
+    buf_printf(&b, "\"dead_writes_by_route\":{\"sseStream\":%llu,"
+               "\"iframeLongConnection\":%llu},",
+               (unsigned long long)by_kind[0], (unsigned long long)by_kind[1]);
     buf_printf(&b, "\"open\":{\"sseStream\":%zu,\"iframeLongConnection\":%zu,"
                "\"unframed\":%zu},\"sse_global_interval_fd\":%d,"
                "\"sse_intervals_cleared_by_others\":%llu}\n",
