@@ -230,6 +230,9 @@ void conn_set_timer(struct conn *c, int64_t at_ms)
 void conn_enter(struct conn *c, enum conn_state state, enum technique tech,
                 const struct stream_ops *ops, void *tech_state)
 {
+    if (stepping(c))
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> %s (%s)", c->fd, state_names[c->state],
+                  state_names[state], c->log_target);
     c->state = state;
     c->technique = tech;
     c->ops = ops;
@@ -402,6 +405,9 @@ void conn_end_stream(struct conn *c)
 
 void conn_resume_reading(struct conn *c)
 {
+    if (stepping(c))
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> http (answered; reading the next request)",
+                  c->fd, state_names[c->state]);
     if (c->ops != NULL && c->ops->on_close != NULL)
         c->ops->on_close(c);
     c->ops = NULL;
@@ -692,18 +698,14 @@ const struct hub_event *server_publish(enum hub_event_type type,
     const struct hub_event *ev = hub_publish(type, data, len);
     if (ev == NULL)
         return NULL;
-    int delivered = 0;
+    if (step_mode)
+        step_note(STEP_EVENT, -1, "published event %llu (%s): each stream's on_event runs",
+                  (unsigned long long)ev->id, type == HUB_EVENT_TIME ? "time" : "message");
     for (int fd = 0; fd < FD_SETSIZE; fd++) {
         struct conn *c = conns[fd];
-        if (c != NULL && !c->dead && c->ops != NULL && c->ops->on_event != NULL) {
+        if (c != NULL && !c->dead && c->ops != NULL && c->ops->on_event != NULL)
             c->ops->on_event(c, ev);
-            delivered++;
-        }
     }
-    if (step_mode)
-        step_note(STEP_EVENT, -1, "published event %llu (%s), handed to %d connection%s",
-                  (unsigned long long)ev->id, type == HUB_EVENT_TIME ? "time" : "message",
-                  delivered, delivered == 1 ? "" : "s");
     return ev;
 }
 
@@ -826,14 +828,13 @@ static void conn_on_readable(struct conn *c)
         conn_drop(c, "read_error");
         return;
     }
-    enum conn_state was = c->state;
     if (stepping(c)) {
         if (n == 0)
             step_note(STEP_READ, c->fd, "read 0 bytes on fd %d (%s): the peer closed",
-                      c->fd, state_names[was]);
+                      c->fd, state_names[c->state]);
         else
             step_note(STEP_READ, c->fd, "read %zd bytes on fd %d (%s)", n, c->fd,
-                      state_names[was]);
+                      state_names[c->state]);
     }
     if (n == 0) {
         c->peer_closed = 1;
@@ -850,9 +851,6 @@ static void conn_on_readable(struct conn *c)
         deliver_input(c);
     if (c->in.len == 0)
         buf_free(&c->in);
-    if (stepping(c) && c->state != was)
-        step_note(STEP_STATE, c->fd, "fd %d: %s -> %s (%s)", c->fd, state_names[was],
-                  state_names[c->state], c->log_target);
 
     if (c->peer_closed) {
         /* The client went away (or half-closed).  A held poll or a stream
@@ -982,6 +980,9 @@ static void finish_turn(enum plane plane)
                 c->ops->on_close(c);
             c->ops = NULL;
             c->tech = NULL;
+            if (stepping(c))
+                step_note(STEP_STATE, fd, "fd %d: %s -> closing (all sent; shutdown(SHUT_WR))",
+                          fd, state_names[c->state]);
             c->state = CONN_CLOSING;
             shutdown(c->fd, SHUT_WR);
         }

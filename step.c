@@ -56,6 +56,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "hub.h"
 #include "routes.h"
 #include "server.h"
 
@@ -195,8 +196,9 @@ static int render_state(struct buf *b)
     buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[", control_port);
     for (int i = 0; i < n_ports; i++)
         buf_printf(b, "%s%d", i ? "," : "", ports[i]);
-    buf_printf(b, "],\"owed\":%llu,\"iteration\":%llu,\"at_ms\":%lld,"
-               "\"would_wait_ms\":%lld,\"fds\":[",
+    buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
+               "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
+               (unsigned long long)hub_last_id(),
                (unsigned long long)owed, (unsigned long long)rec.iteration,
                (long long)rec.at_ms, (long long)rec.timeout_ms);
     for (size_t i = 0; i < rec.n_fds; i++) {
