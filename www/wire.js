@@ -384,5 +384,23 @@ const Wire = (() => {
     return { element: details, refresh: load, state };
   }
 
-  return { panel, decode, visible };
+  // The terminal command that shows a technique's bytes, for a server origin.
+  function command(tech, origin) {
+    const u = new URL(origin);
+    const enc = encodeURIComponent(location.origin);
+    switch (tech) {
+    case 'short_poll': return `curl -si '${origin}/poll?after=0&type=message'`;
+    case 'long_poll': return `curl -si '${origin}/poll?after=0&wait=25&type=message'`;
+    case 'iframe_poll': return `curl -si '${origin}/poll/iframe?after=0&wait=0&origin=${enc}'`;
+    case 'jsonp_poll': return `curl -si '${origin}/poll/jsonp?after=0&wait=0&callback=cb'`;
+    case 'forever_frame': return `curl -N --raw -i '${origin}/iframeLongConnection?origin=${enc}'`;
+    case 'sse': return `curl -N --raw -i '${origin}/sseStream'`;
+    case 'websocket':
+      return `printf 'GET /hub HTTP/1.1\\r\\nHost: ${u.host}\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n' | nc ${u.hostname} ${u.port || 80} | od -A d -c`;
+    default: return `curl -si '${origin}/'`;
+    }
+  }
+
+  return { panel, decode, visible, command };
 })();
