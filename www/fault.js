@@ -122,7 +122,7 @@ const Fault = (() => {
     };
 
     if (cut) {
-      const b = el('button', null, cutLabel || '✂ cut the connection mid-stream');
+      const b = el('button', null, cutLabel || 'cut the connection mid-stream');
       b.type = 'button';
       b.className = 'fault-cut';
       b.addEventListener('click', guard(async () => {
@@ -167,7 +167,7 @@ const Fault = (() => {
     }
 
     if (stall) {
-      const b = el('button', null, '⏸ stop reading (become a slow consumer)');
+      const b = el('button', null, 'stop reading (become a slow consumer)');
       b.type = 'button';
       b.className = 'fault-stall';
       b.addEventListener('click', guard(async () => {
