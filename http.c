@@ -43,6 +43,14 @@ static int is_target_char(unsigned char ch)
     return ch > 0x20 && ch < 0x7F;
 }
 
+/* Record why a request was refused (for the error body) and return
+ * minus the status. */
+static int refuse(struct http_request *req, int status, const char *why)
+{
+    req->error = why;
+    return -status;
+}
+
 static int lower(int ch)
 {
     return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
@@ -88,13 +96,13 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
     size_t i = 0;
 
     if (len > REQUEST_LINE_MAX)
-        return -414;
+        return refuse(req, 414, "the request line is too long");
     req->method = line;
     while (i < len && is_tchar((unsigned char)line[i]))
         i++;
     req->method_len = i;
     if (i == 0 || i >= len || line[i] != ' ')
-        return -400;
+        return refuse(req, 400, "the request line must be METHOD SP target SP HTTP/1.x");
     i++;
 
     req->target = line + i;
@@ -102,25 +110,25 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
         i++;
     req->target_len = (size_t)(line + i - req->target);
     if (req->target_len == 0 || i >= len || line[i] != ' ')
-        return -400;
+        return refuse(req, 400, "the request target is missing or has a space or control character");
     if (req->target_len > HTTP_MAX_TARGET_BYTES)
-        return -414;
+        return refuse(req, 414, "the request target is too long");
     i++;
 
     /* HTTP-version = "HTTP" "/" DIGIT "." DIGIT (section 2.3) */
     if (len - i != 8 || memcmp(line + i, "HTTP/", 5) != 0)
-        return -400;
+        return refuse(req, 400, "the HTTP version is malformed");
     char major = line[i + 5], dot = line[i + 6], minor = line[i + 7];
     if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9')
-        return -400;
+        return refuse(req, 400, "the HTTP version is malformed");
     if (major != '1' || (minor != '0' && minor != '1'))
-        return -505;
+        return refuse(req, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
     req->minor_version = minor - '0';
 
     /* Only origin-form ("/path?query") is served; "*" only suits OPTIONS
      * and we answer OPTIONS per path. */
     if (req->target[0] != '/')
-        return -400;
+        return refuse(req, 400, "only origin-form targets (starting with /) are served");
     const char *q = memchr(req->target, '?', req->target_len);
     req->path = req->target;
     req->path_len = q ? (size_t)(q - req->target) : req->target_len;
@@ -133,14 +141,14 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
 static int parse_header_line(const char *line, size_t len, struct http_request *req)
 {
     if (line[0] == ' ' || line[0] == '\t')
-        return -400;                       /* obs-fold */
+        return refuse(req, 400, "obsolete line folding is not accepted");
     size_t i = 0;
     while (i < len && is_tchar((unsigned char)line[i]))
         i++;
     if (i == 0 || i >= len || line[i] != ':')
-        return -400;                       /* also "Name : value" */
+        return refuse(req, 400, "a header field name is malformed (or followed by whitespace)");
     if (req->num_headers == HTTP_MAX_HEADERS)
-        return -431;
+        return refuse(req, 431, "too many header fields");
 
     struct http_header *h = &req->headers[req->num_headers];
     h->name = line;
@@ -153,7 +161,7 @@ static int parse_header_line(const char *line, size_t len, struct http_request *
         end--;
     for (size_t k = i; k < end; k++) {
         if (!is_field_char((unsigned char)line[k]))
-            return -400;
+            return refuse(req, 400, "a header field value has a control character");
     }
     h->value = line + i;
     h->value_len = end - i;
@@ -168,14 +176,18 @@ static int check_framing(struct http_request *req)
     size_t n_te = http_header_count(req, "Transfer-Encoding");
     size_t n_host = http_header_count(req, "Host");
 
-    if (req->minor_version == 1 && n_host != 1)
-        return -400;
+    if (req->minor_version == 1 && n_host == 0)
+        return refuse(req, 400, "HTTP/1.1 requires a Host header");
     if (n_host > 1)
-        return -400;
-    if (n_te > 0 && (n_cl > 0 || req->minor_version == 0 || n_te > 1))
-        return -400;
+        return refuse(req, 400, "more than one Host header");
+    if (n_te > 0 && n_cl > 0)
+        return refuse(req, 400, "Content-Length together with Transfer-Encoding");
+    if (n_te > 0 && req->minor_version == 0)
+        return refuse(req, 400, "Transfer-Encoding in an HTTP/1.0 request");
+    if (n_te > 1)
+        return refuse(req, 400, "more than one Transfer-Encoding header");
     if (n_cl > 1)
-        return -400;
+        return refuse(req, 400, "more than one Content-Length header");
 
     req->body_kind = HTTP_BODY_NONE;
     req->content_length = 0;
@@ -183,15 +195,15 @@ static int check_framing(struct http_request *req)
         size_t len;
         const char *te = http_header_value(req, "Transfer-Encoding", &len);
         if (!equal_nocase(te, len, "chunked"))
-            return -501;
+            return refuse(req, 501, "only Transfer-Encoding: chunked is supported");
         req->body_kind = HTTP_BODY_CHUNKED;
     } else if (n_cl == 1) {
         size_t len;
         const char *cl = http_header_value(req, "Content-Length", &len);
         if (http_parse_u64(cl, len, &req->content_length) != 0)
-            return -400;
+            return refuse(req, 400, "Content-Length is not a plain decimal number");
         if (req->content_length > HTTP_MAX_BODY_BYTES)
-            return -413;
+            return refuse(req, 413, "the request body is larger than 65536 bytes");
         if (req->content_length > 0)
             req->body_kind = HTTP_BODY_LENGTH;
     }
@@ -215,16 +227,18 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 
     long end = find_head_end(buf + start, len - start);
     if (end < 0)
-        return -400;
+        return refuse(req, 400, "a bare LF or a NUL byte in the request head");
     if (end == 0) {
         const char *eol = memchr(buf + start, '\r', len - start);
         size_t line_len = eol ? (size_t)(eol - buf - start) : len - start;
         if (line_len > REQUEST_LINE_MAX)
-            return -414;
-        return len - start > HTTP_MAX_HEAD_BYTES ? -431 : HTTP_NEED_MORE;
+            return refuse(req, 414, "the request line is too long");
+        if (len - start > HTTP_MAX_HEAD_BYTES)
+            return refuse(req, 431, "the request head is larger than 8192 bytes");
+        return HTTP_NEED_MORE;
     }
     if ((size_t)end > HTTP_MAX_HEAD_BYTES)
-        return -431;
+        return refuse(req, 431, "the request head is larger than 8192 bytes");
 
     const char *p = buf + start;
     const char *head_end = p + end - 2;   /* the final empty line's CRLF */
@@ -236,7 +250,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     while (p < head_end) {
         eol = memchr(p, '\r', (size_t)(head_end - p));
         if (eol == NULL || eol == p)
-            return -400;
+            return refuse(req, 400, "malformed header section");
         rc = parse_header_line(p, (size_t)(eol - p), req);
         if (rc != 0)
             return rc;

@@ -58,6 +58,7 @@ struct http_request {
     enum http_body_kind body_kind;
     uint64_t content_length;   /* for HTTP_BODY_LENGTH */
     int keep_alive;            /* connection persists after the response */
+    const char *error;         /* why the parser refused the request, or NULL */
     const char *body;          /* filled in by the server once the body is read */
     size_t body_len;
 };

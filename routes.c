@@ -13,6 +13,8 @@ const struct route routes[] = {
       "publish the UTF-8 request body as a \"message\" event; answers {\"id\":N}" },
     { "/stats", "GET, HEAD", stats_handle,
       "JSON: open connections by kind, events, requests and bytes per technique" },
+    { "/source", "GET, HEAD", source_handle,
+      "?file=NAME: one of the server's own source files, as text (an allow-list)" },
     { "/poll", "GET, HEAD", poll_handle_ajax,                  /* ARTICLE §1.1 */
       "?after=N[&wait=S]: short polling, or long polling with wait" },
     { "/poll/iframe", "GET, HEAD", poll_handle_iframe,         /* ARTICLE §1.2 */

@@ -24,6 +24,8 @@ extern const struct route routes[];
 
 /* server.c */
 route_handler publish_handle, stats_handle;
+/* static.c */
+route_handler source_handle;
 /* poll.c - ARTICLE §1 */
 route_handler poll_handle_ajax, poll_handle_iframe, poll_handle_jsonp;
 /* iframe.c - ARTICLE §2 */

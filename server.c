@@ -55,11 +55,8 @@ enum {
     LISTEN_BACKLOG = 511
 };
 
-static const int default_ports[] = { 3000, 3001, 3002 };
-
 /* ---- settings from the command line ---- */
 static int quiet;
-static const char *bind_address = "127.0.0.1";
 static const char *allowed_origins[MAX_ALLOWED_ORIGINS];
 static size_t n_allowed_origins;
 
@@ -489,17 +486,19 @@ static void dispatch(struct conn *c, const struct http_request *req)
     static_serve(c, req);
 }
 
-/* A message for each status the parser can refuse with. */
-static const char *parse_error_message(int status)
+/* Input for a connection a technique has taken over: its on_input, or
+ * kept (a held poll's pipelined requests wait their turn), or discarded
+ * (nothing is expected from a stream's reader, or a closing peer). */
+static void deliver_input(struct conn *c)
 {
-    switch (status) {
-    case 413: return "the request body is larger than the server accepts";
-    case 414: return "the request target is too long";
-    case 431: return "the request head is too large or has too many fields";
-    case 501: return "only Transfer-Encoding: chunked is supported";
-    case 505: return "only HTTP/1.0 and HTTP/1.1 are supported";
-    default:  return "malformed request";
-    }
+    if (c->in.len == 0)
+        return;
+    if (c->state == CONN_CLOSING)
+        c->in.len = 0;
+    else if (c->ops != NULL && c->ops->on_input != NULL)
+        c->ops->on_input(c);
+    else if (c->state != CONN_HELD_POLL)
+        c->in.len = 0;
 }
 
 /* The decoded body of a chunked request lives here while it is handled. */
@@ -519,7 +518,7 @@ static void process_requests(struct conn *c)
             snprintf(c->log_target, sizeof c->log_target, "-");
             c->minor_version = 1;
             c->head_only = 0;
-            conn_respond_error(c, -rc, parse_error_message(-rc));
+            conn_respond_error(c, -rc, req.error ? req.error : "malformed request");
             return;
         }
         size_t head_len = (size_t)rc;
@@ -538,7 +537,9 @@ static void process_requests(struct conn *c)
                 goto need_body;
             if (n < 0) {
                 remember_request(c, &req);
-                conn_respond_error(c, (int)-n, parse_error_message((int)-n));
+                conn_respond_error(c, (int)-n, n == -413
+                                   ? "the request body is larger than 65536 bytes"
+                                   : "the chunked body is malformed");
                 return;
             }
             req.body = chunked_body;
@@ -548,8 +549,11 @@ static void process_requests(struct conn *c)
         c->sent_continue = 0;
         dispatch(c, &req);
         buf_consume(&c->in, head_len + body_used);
-        if (c->state == CONN_READING)
-            c->request_start_ms = c->in.len > 0 ? now_ms : 0;
+        if (c->state != CONN_READING) {
+            deliver_input(c);   /* e.g. WebSocket frames right behind the upgrade */
+            return;
+        }
+        c->request_start_ms = c->in.len > 0 ? now_ms : 0;
         continue;
 need_body:
         /* RFC 9110 section 10.1.1: a client that sent Expect: 100-continue
@@ -764,8 +768,11 @@ static int wants_read(const struct conn *c)
 
 static void conn_on_readable(struct conn *c)
 {
-    if (buf_reserve(&c->in, READ_CHUNK) != 0 && buf_reserve(&c->in, c->in.max - c->in.len) != 0)
+    if (buf_reserve(&c->in, READ_CHUNK) != 0
+        && buf_reserve(&c->in, c->in.max - c->in.len) != 0)
         return;
+    if (c->in.cap == c->in.len)
+        return;          /* full: a read of 0 bytes would look like EOF */
     ssize_t n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         return;
@@ -782,20 +789,10 @@ static void conn_on_readable(struct conn *c)
         c->last_active_ms = now_ms;
     }
 
-    switch (c->state) {
-    case CONN_READING:
+    if (c->state == CONN_READING)
         process_requests(c);
-        break;
-    case CONN_CLOSING:
-        c->in.len = 0;   /* lingering close: read and discard */
-        break;
-    default:
-        if (c->ops != NULL && c->ops->on_input != NULL)
-            c->ops->on_input(c);
-        else if (c->state != CONN_HELD_POLL)
-            c->in.len = 0;
-        break;
-    }
+    else
+        deliver_input(c);
     if (c->in.len == 0)
         buf_free(&c->in);
 
@@ -852,6 +849,9 @@ static void run_timers(struct conn *c)
     if (c->ops != NULL && c->ops->on_timer != NULL)
         c->ops->on_timer(c);
 }
+
+static const int default_ports[] = { 3000, 3001, 3002 };
+static const char *bind_address = "127.0.0.1";
 
 /* ------------------------------------------------------------------ */
 /* the loop                                                            */

@@ -21,6 +21,8 @@
  */
 #include "static.h"
 
+#include "routes.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -219,5 +221,48 @@ void static_serve(struct conn *c, const struct http_request *req)
         return;
     }
     conn_respond(c, 200, type, "Cache-Control: no-cache\r\n", data, size);
+    free(data);
+}
+
+/*
+ * GET /source?file=NAME - the server's own source, for reading beside the
+ * article.  Only the names in this list are served, from the directory
+ * above the www root (the project's top level).  The request never
+ * contributes a path: it picks an entry of the list or gets 404.
+ */
+static const char *const source_files[] = {
+    "server.c", "server.h", "http.c", "http.h", "hub.c", "hub.h",
+    "static.c", "static.h", "routes.c", "routes.h", "buf.c", "buf.h",
+    "escape.c", "escape.h", "utf8.c", "utf8.h", "sha1.c", "sha1.h",
+    "base64.c", "base64.h", "poll.c", "poll.h", "iframe.c", "iframe.h",
+    "ws.c", "ws.h", "sse.c", "sse.h", "Makefile", NULL
+};
+
+void source_handle(struct conn *c, const struct http_request *req)
+{
+    static const char not_listed[] = "404 Not Found: not one of the server's source files\n";
+    char name[32];
+    char path[PATH_MAX];
+    size_t size = 0;
+    char *data = NULL;
+
+    stats_count_request(TECH_HTTP);
+    long n = http_query_param(req->query, req->query_len, "file", name, sizeof name);
+    for (size_t i = 0; n > 0 && source_files[i] != NULL; i++) {
+        if (strcmp(source_files[i], name) != 0)
+            continue;
+        int len = snprintf(path, sizeof path, "%s/../%s", root_path, source_files[i]);
+        if (len > 0 && (size_t)len < sizeof path)
+            data = read_file(path, &size);
+        break;
+    }
+    if (data == NULL) {
+        conn_respond(c, 404, "text/plain; charset=utf-8", NULL, not_listed,
+                     sizeof not_listed - 1);
+        return;
+    }
+    conn_respond(c, 200, "text/plain; charset=utf-8",
+                 "Cache-Control: no-cache\r\nAccess-Control-Allow-Origin: *\r\n",
+                 data, size);
     free(data);
 }

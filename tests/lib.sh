@@ -142,10 +142,10 @@ wait_stat() {
     return 1
 }
 
-# Send raw bytes (printf format) to a port and print the reply; closes
-# after $3 seconds (default 2) or when the server closes.
+# Send raw bytes (printf format) to a port, half-close (nc -N), and print
+# the reply until the server closes, or at most $3 seconds (default 3).
 raw() {   # raw PORT PRINTF-FORMAT [SECONDS]
-    printf "$2" | timeout "${3:-2}" nc -q "${3:-2}" 127.0.0.1 "$1" 2>/dev/null
+    printf "$2" | timeout "${3:-3}" nc -N 127.0.0.1 "$1" 2>/dev/null
 }
 
 # The status code of a raw reply (first line).
@@ -170,7 +170,12 @@ _finish() {
             esac
         fi
     fi
-    if [ -n "${_tap_done:-}" ]; then echo "1..$_tap_n"; fi
+    if [ "$_tap_n" -eq 0 ]; then   # a script that asserted nothing has failed
+        _tap_n=1
+        _tap_failed=$((_tap_failed + 1))
+        echo "not ok 1 - the script ran no assertion"
+    fi
+    echo "1..$_tap_n"
     rm -rf "$T_TMP"
     if [ "$_tap_failed" -ne 0 ]; then exit 1; fi
     exit $rc
@@ -178,5 +183,55 @@ _finish() {
 trap _finish EXIT
 
 # End of the script's assertions (the plan is printed after the server
-# has been stopped, so its exit status is asserted too).
-done_testing() { _tap_done=1; exit 0; }
+# has been stopped, so its exit status is asserted too).  A script that
+# stops early still prints its plan, with its count so far, and fails.
+done_testing() { exit 0; }
+
+# Run a node script that prints TAP (a browser test under tests/browser/,
+# or a client test using the npm packages) and relay its results through
+# our counter, so that the .t prints one plan.  BASE, PORT, PORT2 and
+# PORT3 are exported to it.  Its own plan is checked: no plan, fewer or
+# more assertions than planned, or a non-zero exit without a failed
+# assertion to show for it, each add a failure.  "Bail out!" is passed on;
+# other output becomes diagnostics.  NODE_TAP_TIMEOUT (seconds, default
+# 120) bounds the whole script even if its own timeout fails.
+#   run_node_tap tests/browser/index.mjs [ARGS...]
+run_node_tap() {
+    local script=$1 line rest plan= n=0 failures=0 rc
+    export BASE PORT PORT2 PORT3
+    while IFS= read -r line; do
+        case $line in
+        "ok "* | "not ok "*)
+            n=$((n + 1))
+            _tap_n=$((_tap_n + 1))
+            rest=${line#not }
+            rest=${rest#ok }
+            rest=${rest#"${rest%%[!0-9]*}"}         # drop the script's number
+            case $line in
+            "not ok "*)
+                echo "not ok $_tap_n$rest"
+                case $rest in
+                *"# TODO"* | *"# todo"*) ;;
+                *) _tap_failed=$((_tap_failed + 1)); failures=$((failures + 1)) ;;
+                esac ;;
+            *) echo "ok $_tap_n$rest" ;;
+            esac ;;
+        1..*) plan=${line#1..}; plan=${plan%%[!0-9]*} ;;
+        "Bail out!"*) echo "$line"; failures=$((failures + 1)) ;;
+        "#"*) echo "$line" ;;
+        *) [ -n "$line" ] && diag "$line" ;;
+        esac
+    done < <(timeout -k 5 "${NODE_TAP_TIMEOUT:-120}" node "$@")
+    wait $! 2>/dev/null
+    rc=$?
+    if [ "$rc" -ne 0 ] && [ "$failures" -eq 0 ]; then
+        ok 1 "$script exited with status 0"
+        diag "it exited with status $rc$([ "$rc" -eq 124 ] && echo ' (killed after NODE_TAP_TIMEOUT)')"
+    fi
+    if [ -z "$plan" ]; then
+        ok 1 "$script printed its plan"
+    elif [ "$plan" -ne "$n" ]; then
+        ok 1 "$script ran the $plan tests it planned"
+        diag "it ran $n"
+    fi
+}

@@ -1,7 +1,7 @@
 /*
  * tap.h - the Test Anything Protocol for the C unit tests, so prove runs
  * them beside the shell scripts.  Header-only: each test program includes
- * it once.
+ * it once (so these are ordinary, not static, definitions).
  */
 #ifndef TAP_H
 #define TAP_H
@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int tap_count;
-static int tap_failed;
+int tap_ok(int cond, const char *fmt, ...);
+void tap_diag(const char *fmt, ...);
+int tap_done(void);
+
+int tap_count;
+int tap_failed;
 
 /* Report one assertion; returns cond so a test can stop early. */
-static int tap_ok(int cond, const char *fmt, ...)
+int tap_ok(int cond, const char *fmt, ...)
 {
     va_list ap;
     tap_count++;
@@ -30,7 +34,7 @@ static int tap_ok(int cond, const char *fmt, ...)
 }
 
 /* Print a diagnostic line. */
-static void tap_diag(const char *fmt, ...)
+void tap_diag(const char *fmt, ...)
 {
     va_list ap;
     printf("# ");
@@ -41,7 +45,7 @@ static void tap_diag(const char *fmt, ...)
 }
 
 /* Print the plan and return the exit status for main(). */
-static int tap_done(void)
+int tap_done(void)
 {
     printf("1..%d\n", tap_count);
     return tap_failed ? 1 : 0;

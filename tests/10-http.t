@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The HTTP/1.1 front door: every malformed or refused request gets its
+# status and a clear message, the connection closes, and a client on
+# another connection is not disturbed.  Raw bytes go through nc so that
+# nothing normalises them first.
+. "$(dirname "$0")/lib.sh"
+start_server
+
+# refused REQUEST-PRINTF-FORMAT STATUS DESCRIPTION
+refused() {
+    local reply
+    reply=$(raw "$PORT" "$1")
+    is "$(status_of "$reply")" "$2" "$3 -> $2"
+    like "$reply" "Connection: close" "$3: the connection is closed after the answer"
+}
+
+refused 'GET / HTTP/1.1\r\n\r\n' 400 "HTTP/1.1 without Host"
+like "$(raw "$PORT" 'GET / HTTP/1.1\r\n\r\n')" "requires a Host header" "the 400 says why"
+refused 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n' 400 "two Host headers"
+refused 'GARBAGE\r\n\r\n' 400 "a request line that is not one"
+refused 'GET / HTTP/1.1\nHost: a\n\n' 400 "bare LF line endings"
+refused 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n folded\r\n\r\n' 400 "obs-fold"
+refused 'GET / HTTP/1.1\r\nHost : a\r\n\r\n' 400 "space before the colon"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' 400 "Content-Length with Transfer-Encoding (smuggling)"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!' 400 "conflicting Content-Lengths"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello' 400 "a repeated Content-Length"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5x\r\n\r\nhello' 400 "a Content-Length that is not a number"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n' 400 "a bad chunk size"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n' 501 "an unsupported transfer coding"
+refused 'GET / HTTP/2.0\r\nHost: a\r\n\r\n' 505 "HTTP/2.0 in HTTP/1 syntax"
+refused 'GET / HTTP/1.9\r\nHost: a\r\n\r\n' 505 "HTTP/1.9"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n' 413 "a body over 65536 bytes"
+
+long_target=$(head -c 5000 /dev/zero | tr '\0' 'a')
+refused "GET /$long_target HTTP/1.1\r\nHost: a\r\n\r\n" 414 "a 5000-byte request target"
+big_header=$(head -c 9000 /dev/zero | tr '\0' 'b')
+refused "GET / HTTP/1.1\r\nHost: a\r\nX-Big: $big_header\r\n\r\n" 431 "a 9000-byte header"
+many=$(for i in $(seq 1 70); do printf 'X-H%d: v\\r\\n' "$i"; done)
+refused "GET / HTTP/1.1\r\nHost: a\r\n${many}\r\n" 431 "70 header fields"
+
+# Methods: 405 with Allow on a known route; OPTIONS lists what is allowed.
+r=$(curl -s -i -X DELETE "$BASE/publish")
+is "$(status_of "$r")" 405 "DELETE /publish -> 405"
+like "$r" "Allow: POST, OPTIONS" "405 carries Allow"
+r=$(curl -s -i -X PUT "$BASE/index.html")
+is "$(status_of "$r")" 405 "PUT on a static file -> 405"
+like "$r" "Allow: GET, HEAD" "with Allow: GET, HEAD"
+r=$(curl -s -i -X GET "$BASE/publish")
+is "$(status_of "$r")" 405 "GET /publish -> 405"
+r=$(curl -s -i -X OPTIONS -H 'Origin: http://localhost:3000' -H 'Access-Control-Request-Method: POST' "$BASE/publish")
+is "$(status_of "$r")" 204 "a CORS preflight for /publish -> 204"
+like "$r" "Access-Control-Allow-Origin: \*" "preflight allows any origin"
+like "$r" "Access-Control-Allow-Methods: POST" "and POST"
+
+# HEAD: the headers of GET, no body.
+r=$(curl -s -I "$BASE/index.html")
+is "$(status_of "$r")" 200 "HEAD /index.html -> 200"
+get_len=$(curl -s "$BASE/index.html" | wc -c)
+like "$r" "Content-Length: $get_len" "HEAD's Content-Length is GET's body length"
+r=$(raw "$PORT" 'HEAD /index.html HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(printf '%s' "$r" | sed -n '/^\r$/,$p' | tail -n +2 | wc -c)" 0 "HEAD has no body on the wire"
+
+# Keep-alive and pipelining: three requests in one write, three answers in order.
+r=$(raw "$PORT" 'GET /index.html HTTP/1.1\r\nHost: a\r\n\r\nPOST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\npipelinedGET /stats HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(printf '%s' "$r" | grep -c '^HTTP/1.1 200')" 3 "three pipelined requests get three 200s"
+like "$(printf '%s' "$r" | grep -a '^{"id"')" '^\{"id":[0-9]+\}' "the pipelined POST was answered between them"
+is "$(curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$BASE/index.html" "$BASE/stats" | paste -sd+ | bc)" 1 "curl reuses one keep-alive connection for two requests"
+
+# A chunked request body is decoded.
+id=$(printf 'chunked body' | curl -s -H 'Transfer-Encoding: chunked' --data-binary @- "$BASE/publish" | jq -r .id)
+last=$(curl -s "$BASE/stats" | jq -r .last_id)
+is "$id" "$last" "a chunked POST /publish is accepted"
+
+# Expect: 100-continue is honoured (curl sends it for bodies over 1 KiB).
+body=$(head -c 2000 /dev/zero | tr '\0' 'c')
+t0=$(date +%s%N)
+r=$(curl -s -i -H 'Expect: 100-continue' --data-binary "$body" "$BASE/publish")
+t1=$(date +%s%N)
+like "$r" "HTTP/1.1 100 Continue" "100 Continue is sent"
+ok "$([ $(( (t1 - t0) / 1000000 )) -lt 900 ] && echo 0 || echo 1)" "so curl does not wait a second for it"
+
+# A bad request on one connection does not disturb another.
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /index.html HTTP/1.1\r\nHost: a\r\n' >&3
+raw "$PORT" 'NOT HTTP AT ALL\r\n\r\n' >/dev/null
+printf '\r\n' >&3
+read -r -t 3 line <&3
+is "$(printf '%s' "$line" | tr -d '\r')" "HTTP/1.1 200 OK" "a half-sent request on another connection still completes after a bad client"
+exec 3>&-
+
+# A request whose head never completes is answered 408 (checked with a short wait: the limit is 10 s).
+ok "$(server_alive; echo $?)" "the server is still running"
+done_testing

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Static files: types, 404s, and no way out of the www root in any
+# encoding.  The article's read("." + req.url) would serve all of these.
+. "$(dirname "$0")/lib.sh"
+
+# A private root with a secret beside it and symlinks pointing in and out.
+root="$T_TMP/www"
+mkdir -p "$root/sub" "$T_TMP/outside"
+echo '<!doctype html><title>root index</title>' >"$root/index.html"
+echo 'console.log(1)' >"$root/app.js"
+echo 'body{}' >"$root/style.css"
+echo '{"a":1}' >"$root/data.json"
+echo 'text' >"$root/notes.txt"
+printf '<svg xmlns="http://www.w3.org/2000/svg"/>' >"$root/pic.svg"
+printf '\x89PNG\r\n\x1a\n' >"$root/pic.png"
+printf '\0\0\1\0' >"$root/favicon.ico"
+echo 'sub index' >"$root/sub/index.html"
+echo 'hidden' >"$root/.secret.txt"
+echo 'binary' >"$root/tool.exe"
+echo 'TOP SECRET' >"$T_TMP/outside/secret.txt"
+echo 'TOP SECRET' >"$T_TMP/secret.txt"
+ln -s "$T_TMP/outside/secret.txt" "$root/escape.txt"
+ln -s "$T_TMP/outside" "$root/outdir"
+ln -s "$root/notes.txt" "$root/inside.txt"
+start_server -q -p 0 -r "$root"
+
+ctype() { curl -s -o /dev/null -w '%{content_type}' "$BASE$1"; }
+code() { curl -s -o /dev/null --path-as-is -w '%{http_code}' "$BASE$1"; }
+
+like "$(curl -s "$BASE/")" "root index" "/ serves index.html"
+like "$(ctype /index.html)" '^text/html' "html is text/html"
+like "$(ctype /app.js)" '^text/javascript' "js is text/javascript"
+like "$(ctype /style.css)" '^text/css' "css is text/css"
+like "$(ctype /data.json)" '^application/json' "json is application/json"
+like "$(ctype /notes.txt)" '^text/plain' "txt is text/plain"
+like "$(ctype /pic.svg)" '^image/svg\+xml' "svg is image/svg+xml"
+like "$(ctype /pic.png)" '^image/png' "png is image/png"
+like "$(ctype /favicon.ico)" '^image/x-icon' "ico is image/x-icon"
+like "$(curl -s "$BASE/sub/")" "sub index" "a directory path serves its index.html"
+is "$(code /missing.html)" 404 "a missing file is 404"
+is "$(code /tool.exe)" 404 "an unknown file type is 404"
+is "$(code /.secret.txt)" 404 "hidden files are 404"
+is "$(code /sub)" 404 "a directory without its slash is 404"
+is "$(curl -s "$BASE/inside.txt")" "text" "a symlink that stays inside the root is served"
+
+for path in \
+    '/../secret.txt' '/../../../../etc/passwd' '/sub/../../secret.txt' \
+    '/%2e%2e/secret.txt' '/%2E%2E/secret.txt' '/..%2fsecret.txt' '/%2e%2e%2fsecret.txt' \
+    '/sub/%2e%2e/%2e%2e/secret.txt' '/%252e%252e/secret.txt' '/%25%32%65%25%32%65/secret.txt' \
+    '/..%5csecret.txt' '/sub\..\..\secret.txt' '/index.html%00.txt' '/%00' \
+    '/escape.txt' '/outdir/secret.txt' '//etc/passwd' '/./index.html'; do
+    r=$(curl -s --path-as-is -w ' %{http_code}' "$BASE$path")
+    unlike "$r" "TOP SECRET|root:" "no secret via $path"
+    like "$r" ' 404$' "$path -> 404"
+done
+r=$(raw "$PORT" 'GET /../secret.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(status_of "$r")" 404 "a raw ../ request line -> 404"
+ok "$(server_alive; echo $?)" "the server is still running"
+done_testing

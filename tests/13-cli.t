@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The command line, the request log and a clean stop.
+. "$(dirname "$0")/lib.sh"
+
+help=$("$SERVER" -h)
+for route in / /publish /stats /poll /poll/iframe /poll/jsonp /iframeLongConnection /testSocket /hub /sseStream; do
+    like "$help" " $route( |,)" "-h lists $route"
+done
+like "$help" "3000, 3001 and 3002" "-h names the default ports"
+"$SERVER" -p 70000 2>/dev/null; is "$?" 2 "a bad port is refused with status 2"
+"$SERVER" -r /nonexistent/dir -p 0 2>"$T_TMP/err"; is "$?" 2 "a missing www root is refused"
+like "$(cat "$T_TMP/err")" "not a directory" "and says why"
+"$SERVER" -x 2>/dev/null; is "$?" 2 "an unknown flag -> usage, status 2"
+
+# Three ports by -p, every route on each; the request log.
+start_server -p 0 -p 0 -p 0
+for p in "$PORT" "$PORT2" "$PORT3"; do
+    is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/stats")" 200 "port $p answers /stats"
+done
+curl -s -o /dev/null "$BASE/index.html"
+curl -s -g -o /dev/null --path-as-is "$BASE/%0a%1b[31mfake"
+sleep 0.1
+like "$(cat "$SERVER_LOG")" 'GET /index\.html 200 [0-9]+' "one log line per request: method, path, status, bytes"
+like "$(cat "$SERVER_LOG")" 'GET /%0a%1b\[31mfake 404' "targets are logged as sent"
+unlike "$(cat "$SERVER_LOG")" $'\x1b' "no raw escape bytes reach the log"
+
+# SIGTERM: streams are ended, the process exits 0 (lib.sh also checks this).
+stop_server
+is "$SERVER_STATUS" 0 "SIGTERM stops the server with status 0"
+like "$(cat "$SERVER_LOG")" "server: stopped" "and it says so"
+
+start_server -q -p 0
+curl -s -o /dev/null "$BASE/index.html"
+sleep 0.1
+unlike "$(cat "$SERVER_LOG")" 'GET /index' "-q silences the request log"
+done_testing

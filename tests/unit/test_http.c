@@ -1,0 +1,187 @@
+/*
+ * test_http.c - the request parser, byte by byte: every prefix of a valid
+ * request is "need more", the whole is consumed exactly, pipelined
+ * requests split where they should, and each malformed form gets its
+ * status.
+ */
+#include <string.h>
+
+#include "http.h"
+#include "tap.h"
+
+static int parse(const char *s, struct http_request *req)
+{
+    return http_parse_request(s, strlen(s), req);
+}
+
+static void expect_status(const char *raw, int status, const char *what)
+{
+    struct http_request req;
+    int rc = parse(raw, &req);
+    tap_ok(rc == -status, "%s -> %d (got %d%s%s)", what, status, rc,
+           req.error ? ": " : "", req.error ? req.error : "");
+}
+
+static void test_valid_byte_by_byte(void)
+{
+    const char *raw = "GET /poll?after=5&wait=10 HTTP/1.1\r\n"
+                      "Host: 127.0.0.1:3000\r\n"
+                      "Connection: keep-alive, Upgrade\r\n"
+                      "X-Empty:\r\n"
+                      "Accept:   */*   \r\n\r\n";
+    size_t len = strlen(raw);
+    struct http_request req;
+    int all_need_more = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (http_parse_request(raw, i, &req) != HTTP_NEED_MORE)
+            all_need_more = 0;
+    }
+    tap_ok(all_need_more, "every proper prefix of a request needs more");
+    tap_ok(http_parse_request(raw, len, &req) == (int)len, "the whole head is consumed");
+    tap_ok(req.method_len == 3 && memcmp(req.method, "GET", 3) == 0, "method");
+    tap_ok(req.path_len == 5 && memcmp(req.path, "/poll", 5) == 0, "path");
+    tap_ok(req.query_len == 15 && memcmp(req.query, "after=5&wait=10", 15) == 0, "query");
+    tap_ok(req.minor_version == 1 && req.keep_alive, "HTTP/1.1 keeps the connection");
+    tap_ok(req.num_headers == 4, "four header fields");
+    size_t vlen;
+    const char *v = http_header_value(&req, "accept", &vlen);
+    tap_ok(v && vlen == 3 && memcmp(v, "*/*", 3) == 0, "field values are trimmed, names case-insensitive");
+    v = http_header_value(&req, "X-Empty", &vlen);
+    tap_ok(v && vlen == 0, "an empty field value");
+    tap_ok(http_header_has_token(&req, "Connection", "upgrade"), "Connection list holds upgrade");
+    tap_ok(!http_header_has_token(&req, "Connection", "close"), "and not close");
+    tap_ok(req.body_kind == HTTP_BODY_NONE, "no body");
+}
+
+static void test_pipelined(void)
+{
+    const char *raw = "POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+                      "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct http_request req;
+    int n = parse(raw, &req);
+    tap_ok(n == (int)(strlen(raw) - strlen("hello") - strlen("GET / HTTP/1.1\r\nHost: a\r\n\r\n")),
+           "the first head of a pipeline ends at its blank line");
+    tap_ok(req.body_kind == HTTP_BODY_LENGTH && req.content_length == 5, "Content-Length: 5");
+    const char *next = raw + n + 5;
+    tap_ok(http_parse_request(next, strlen(next), &req) == (int)strlen(next), "the second request parses after the body");
+    tap_ok(http_method_is(&req, "GET"), "and is the GET");
+}
+
+static void test_versions_and_keepalive(void)
+{
+    struct http_request req;
+    tap_ok(parse("GET / HTTP/1.0\r\n\r\n", &req) > 0 && !req.keep_alive, "HTTP/1.0 without Host is fine and closes");
+    tap_ok(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &req) > 0 && req.keep_alive, "HTTP/1.0 keep-alive on request");
+    tap_ok(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &req) > 0 && !req.keep_alive, "Connection: close");
+    tap_ok(parse("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &req) == 29, "one empty line before the request line is ignored");
+}
+
+static void test_refusals(void)
+{
+    char big[HTTP_MAX_HEAD_BYTES + 200];
+    expect_status("GET / HTTP/1.1\nHost: a\n\n", 400, "bare LF");
+    expect_status("GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", 400, "bare LF inside the head");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n  folded\r\n\r\n", 400, "obs-fold");
+    expect_status("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "whitespace before the colon");
+    expect_status("GET / HTTP/1.1\r\n\r\n", 400, "HTTP/1.1 without Host");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "two Host fields");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "CL with TE");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400, "Content-Length twice");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400, "conflicting Content-Lengths");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n", 400, "Content-Length list");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400, "negative Content-Length");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400, "signed Content-Length");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", 400, "hex Content-Length");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400, "overflowing Content-Length");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 65537\r\n\r\n", 413, "body over the limit");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "a coding we do not support");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "two Transfer-Encoding fields");
+    expect_status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "Transfer-Encoding on HTTP/1.0");
+    expect_status("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0 in HTTP/1 syntax");
+    expect_status("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505, "HTTP/1.2");
+    expect_status("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "junk after the version");
+    expect_status("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400, "not HTTP");
+    expect_status("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces");
+    expect_status("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "absolute-form target");
+    expect_status("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "a method that is not a token");
+    expect_status("GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "control character in the target");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n", 400, "control character in a value");
+
+    struct http_request req;
+    const char nul[] = "GET / HTTP/1.1\r\nHost: a\0\r\n\r\n";
+    tap_ok(http_parse_request(nul, sizeof nul - 1, &req) == -400, "NUL in the head -> 400");
+
+    memset(big, 'a', sizeof big);
+    memcpy(big, "GET /", 5);
+    tap_ok(http_parse_request(big, sizeof big, &req) == -414, "an endless request target -> 414");
+    memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+    tap_ok(http_parse_request(big, sizeof big, &req) == -431, "an endless header section -> 431");
+
+    char many[4096] = "GET / HTTP/1.1\r\nHost: a\r\n";
+    for (int i = 0; i < HTTP_MAX_HEADERS; i++)
+        strcat(many, "X-A: b\r\n");
+    strcat(many, "\r\n");
+    expect_status(many, 431, "more than HTTP_MAX_HEADERS fields");
+}
+
+static void test_chunked(void)
+{
+    char out[64];
+    size_t out_len;
+    const char *body = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+    size_t whole = strlen(body) - 4;
+    int all_need_more = 1;
+    for (size_t i = 0; i < whole; i++) {
+        if (http_decode_chunked(body, i, out, sizeof out, &out_len) != HTTP_NEED_MORE)
+            all_need_more = 0;
+    }
+    tap_ok(all_need_more, "every prefix of a chunked body needs more");
+    long n = http_decode_chunked(body, strlen(body), out, sizeof out, &out_len);
+    tap_ok(n == (long)whole && out_len == 11 && memcmp(out, "hello world", 11) == 0,
+           "chunks, an extension and a trailer decode to 'hello world'");
+    tap_ok(http_decode_chunked("zz\r\n", 4, out, sizeof out, &out_len) == -400, "a bad chunk size -> 400");
+    tap_ok(http_decode_chunked("5 \r\nhello\r\n0\r\n\r\n", 17, out, sizeof out, &out_len) == -400, "junk after the size -> 400");
+    tap_ok(http_decode_chunked("5\r\nhelloXX0\r\n\r\n", 15, out, sizeof out, &out_len) == -400, "no CRLF after the data -> 400");
+    tap_ok(http_decode_chunked("5\nhello\r\n", 10, out, sizeof out, &out_len) == -400, "bare LF after the size -> 400");
+    tap_ok(http_decode_chunked("ffffffffffffffffffff\r\n", 22, out, sizeof out, &out_len) == -413, "a giant chunk -> 413");
+    tap_ok(http_decode_chunked("41\r\n", 4, out, sizeof out, &out_len) == -413, "a chunk larger than the buffer -> 413");
+}
+
+static void test_helpers(void)
+{
+    char out[32];
+    const char *q = "after=12&callback=a.b&msg=a%20b+c&bad=%zz&empty=&flag";
+    tap_ok(http_query_param(q, strlen(q), "after", out, sizeof out) == 2 && strcmp(out, "12") == 0, "query param after=12");
+    tap_ok(http_query_param(q, strlen(q), "msg", out, sizeof out) == 5 && strcmp(out, "a b c") == 0, "percent and plus decode");
+    tap_ok(http_query_param(q, strlen(q), "bad", out, sizeof out) == -2, "a bad escape is refused");
+    tap_ok(http_query_param(q, strlen(q), "empty", out, sizeof out) == 0, "an empty value");
+    tap_ok(http_query_param(q, strlen(q), "flag", out, sizeof out) == 0, "a bare flag");
+    tap_ok(http_query_param(q, strlen(q), "nope", out, sizeof out) == -1, "an absent param");
+    tap_ok(http_query_param("a=%00", 5, "a", out, sizeof out) == -2, "a decoded NUL is refused");
+    tap_ok(http_query_param("a=%2B", 5, "a", out, sizeof out) == 1 && strcmp(out, "+") == 0, "%2B stays a plus");
+
+    uint64_t v;
+    tap_ok(http_parse_u64("18446744073", 11, &v) == 0 && v == 18446744073ULL, "u64 parses");
+    tap_ok(http_parse_u64("", 0, &v) != 0 && http_parse_u64("1a", 2, &v) != 0
+           && http_parse_u64("-1", 2, &v) != 0 && http_parse_u64("99999999999999999999", 20, &v) != 0,
+           "u64 refuses empty, junk, signs and overflow");
+
+    const char *good[] = { "http://localhost:3000", "http://127.0.0.1", "https://a-b.example.com:8443", "http://[::1]:3000" };
+    const char *bad[] = { "*", "null", "http://", "http://a/b", "http://a:", "http://a:123456", "javascript:alert(1)",
+                          "http://a\"b", "http://u@a", "http://a b", "ftp://a", "http://a:3000/index.html" };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        tap_ok(http_origin_is_valid(good[i], strlen(good[i])), "origin %s is valid", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        tap_ok(!http_origin_is_valid(bad[i], strlen(bad[i])), "origin %s is refused", bad[i]);
+}
+
+int main(void)
+{
+    test_valid_byte_by_byte();
+    test_pipelined();
+    test_versions_and_keepalive();
+    test_refusals();
+    test_chunked();
+    test_helpers();
+    return tap_done();
+}
