@@ -906,10 +906,11 @@ static void finish_turn(void)
             continue;
         if (c->out.len > 0 && !c->dead)
             conn_flush(c);
-        /* Buffered requests wait while the output is half full; a
-         * connection left waiting keeps write interest, so select()
-         * wakes us when the client reads. */
-        if (c->resume_pending && c->out.len < CONN_OUTPUT_MAX / 2) {
+        /* Buffered requests wait while the output is half full.  Go on
+         * until the socket takes no more (a connection left waiting then
+         * keeps write interest, so select() wakes us when the client
+         * reads) or the buffered input is used up. */
+        while (c->resume_pending && c->out.len < CONN_OUTPUT_MAX / 2 && !c->dead) {
             c->resume_pending = 0;
             process_requests(c);
             if (c->out.len > 0 && !c->dead)

@@ -59,7 +59,7 @@ static void fuzz_origin(const char *s, size_t len)
 {
     if (!http_origin_is_valid(s, len))
         return;
-    check(len > 8);
+    check(len >= 8);         /* "http://" and one host character */
     check(memcmp(s, "http://", 7) == 0 || memcmp(s, "https://", 8) == 0);
     size_t scheme = s[4] == 's' ? 8 : 7;
     for (size_t i = scheme; i < len; i++) {
