@@ -27,7 +27,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_LIB = $(BUILD)/unit/server-nomain.o $(filter-out $(BUILD)/server.o,$(OBJ))
 
-.PHONY: all test test-san test-setup unit fuzz fuzz-build clean
+.PHONY: all test test-san test-valgrind test-setup unit fuzz fuzz-build clean
 
 all: server
 
@@ -71,6 +71,15 @@ test: server unit test-setup
 # The same suite against the sanitizer build.
 test-san: $(BUILD)/server-san unit test-setup
 	BUILD=$(BUILD) SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
+
+# The same suite with the server under valgrind's memcheck: an invalid
+# read or write, a use of uninitialised memory, or a leak left at exit
+# (after SIGTERM) makes it exit 99, which every test reports as a failure.
+VALGRIND ?= valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect,possible \
+            --show-leak-kinds=definite,indirect,possible
+test-valgrind: server unit test-setup
+	BUILD=$(BUILD) SERVER=./server SERVER_WRAPPER="$(VALGRIND)" prove $(PROVE_FLAGS) $(TESTS)
 
 # ---- fuzzing: clang's libFuzzer with ASan and UBSan ----
 # fuzz/fuzz_NAME.c is a target, fuzz/corpus/NAME/ its seeds.  To add one,

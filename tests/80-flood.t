@@ -140,12 +140,15 @@ refused=$(stat .refused)
 is "$((refused - base_refused))" 101 "/stats counts the 100 refused connections and the curl one"
 rss2=$(server_rss_kb)
 diag "server RSS after the flood: ${rss2} kB; fds $(server_fd_count)"
-is "$(server_fd_count)" "$fd0" "the server's open descriptors are back to $fd0"
+fd2=$(server_fd_count)
+ok $([ "$fd2" -le "$fd0" ] && echo 0 || echo 1) "the server's open descriptors are back to $fd0 ($fd2)"
 stop_server
 is "$SERVER_STATUS" 0 "the flooded server exits cleanly on SIGTERM"
 
 # ---- 2: past the descriptor limit (EMFILE), not the connection cap ----
-(ulimit -n 64; exec $SERVER_WRAPPER "$SERVER" -q -p 0 -r www) 2>"$T_TMP/small.log" &
+# (Run bare even under `make test-valgrind`: valgrind keeps descriptors
+# of its own inside the limit, so the count would not be the server's.)
+(ulimit -n 64; exec "$SERVER" -q -p 0 -r www) 2>"$T_TMP/small.log" &
 SERVER_PID=$!
 SERVER_LOG="$T_TMP/small.log"
 i=0

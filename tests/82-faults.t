@@ -157,8 +157,13 @@ report("during_burst", "stalled")
 tail = REQ[sent % len(REQ):] if sent % len(REQ) else b""
 if tail:
     complete += 1
-answered, carry, end = 0, b"", time.time() + 60
+answered, carry, end = 0, b"", time.time() + 120
+last_check, checks_ok, checks = time.time(), 0, 0
 while answered < complete and time.time() < end:
+    if time.time() - last_check > 2:     # the bystander, while the burst drains
+        checks += 1
+        checks_ok += bystander_ok() == "ok"
+        last_check = time.time()
     r, w, _ = select.select([s], [s] if tail else [], [], 1.0)
     if w:
         tail = tail[s.send(tail):]
@@ -172,6 +177,7 @@ while answered < complete and time.time() < end:
     carry = data[-20:]      # a status line split across two reads
     answered -= carry.count(b"HTTP/1.1 200 OK\r\n")
 print("burst_answered=%d of %d" % (answered, complete))
+print("bystander_while_draining=%d/%d" % (checks_ok, checks))
 s.close()
 print("rss_kb after=%d" % rss_kb())
 report("after_burst", "done")
@@ -210,14 +216,19 @@ like "$out" 'blocked=True' "the burst client was blocked by TCP backpressure (th
 like "$out" 'stalled bystander=ok' "the bystander is served while the burst is stalled"
 rss_b=$(echo "$out" | sed -n 's/^rss_kb before=\([0-9]*\) stalled=.*/\1/p')
 rss_s=$(echo "$out" | sed -n 's/^rss_kb before=[0-9]* stalled=\([0-9]*\)/\1/p')
-ok $([ $((rss_s - rss_b)) -lt 4096 ] && echo 0 || echo 1) \
-    "the stalled burst grew the server by less than 4 MB ($rss_b -> $rss_s kB)"
+if [ -z "$SERVER_WRAPPER" ]; then   # valgrind's own allocator keeps what it gets
+    ok $([ $((rss_s - rss_b)) -lt 4096 ] && echo 0 || echo 1) \
+        "the stalled burst grew the server by less than 4 MB ($rss_b -> $rss_s kB)"
+fi
 asked=$(echo "$out" | sed -n 's/^burst_answered=[0-9]* of \([0-9]*\)/\1/p')
 like "$out" "burst_answered=$asked of $asked" "every request of the burst was answered once the client read ($asked)"
+checks=$(echo "$out" | sed -n 's|^bystander_while_draining=[0-9]*/\([0-9]*\)|\1|p')
+like "$out" "bystander_while_draining=$checks/$checks" "the bystander is served while the burst drains ($checks checks)"
 like "$out" 'after_burst=done bystander=ok' "the bystander is served after the burst"
 ok $(wait_stat .connections.total "$base_total" 10 && echo 0 || echo 1) \
     "the connection table is back to $base_total"
-is "$(server_fd_count)" "$fd0" "the server's open descriptors are back to $fd0"
+fd1=$(server_fd_count)
+ok $([ "$fd1" -le "$fd0" ] && echo 0 || echo 1) "the server's open descriptors are back to $fd0 ($fd1)"
 is "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/")" 200 "a new client is served"
 server_alive; ok $? "the server survived every fault"
 done_testing
