@@ -15,7 +15,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 # The server: the loop and its parts, then one file per technique.
 CORE_SRC = buf.c http.c hub.c escape.c utf8.c static.c routes.c sha1.c base64.c
-TECH_SRC = poll.c iframe.c ws.c sse.c
+TECH_SRC = poll.c poll_wire.c iframe.c ws.c ws_proto.c sse.c
 SRC      = server.c $(CORE_SRC) $(TECH_SRC)
 OBJ      = $(SRC:%.c=$(BUILD)/%.o)
 SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)
@@ -48,6 +48,18 @@ $(BUILD)/san/%.o: %.c $(wildcard *.h) Makefile
 
 server-san: $(BUILD)/server-san
 
+# The unit tests under the sanitizers too.
+UNIT_SAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/san/unit/%)
+UNIT_SAN_LIB = $(BUILD)/san/unit/server-nomain.o $(filter-out $(BUILD)/san/server.o,$(SAN_OBJ))
+
+$(BUILD)/san/unit/server-nomain.o: server.c $(wildcard *.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Dmain=server_main -c -o $@ server.c
+
+$(BUILD)/san/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_SAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -I. -o $@ $< $(UNIT_SAN_LIB)
+
 $(BUILD)/unit/server-nomain.o: server.c $(wildcard *.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -Dmain=server_main -c -o $@ server.c
@@ -69,8 +81,8 @@ test: server unit test-setup
 	BUILD=$(BUILD) SERVER=./server prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite against the sanitizer build.
-test-san: $(BUILD)/server-san unit test-setup
-	BUILD=$(BUILD) SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
+test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup
+	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite with the server under valgrind's memcheck: an invalid
 # read or write, a use of uninitialised memory, or a leak left at exit

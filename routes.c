@@ -21,6 +21,10 @@ const struct route routes[] = {
       "?after=N[&wait=S]: iframe polling (an HTML page that postMessages the events)" },
     { "/poll/jsonp", "GET, HEAD", poll_handle_jsonp,           /* ARTICLE §1.2 */
       "?after=N&callback=F[&wait=S]: JSONP polling" },
+    { "/poll/task", "GET, HEAD, POST", poll_handle_task,       /* ARTICLE §1.1 */
+      "POST: a new ticket; GET ?id=T: {\"code\":\"1\"} once confirmed (short-polling demo)" },
+    { "/poll/task/confirm", "POST", poll_handle_task_confirm,  /* ARTICLE §1.1 */
+      "?id=T: confirm a ticket (the \"scan\" of the QR-code-style login)" },
     { "/iframeLongConnection", "GET", iframe_handle,           /* ARTICLE §2 */
       "the forever frame: an endless HTML page, one <script> per event" },
     { "/testSocket", "GET", ws_handle_echo,                    /* ARTICLE §4 */
@@ -28,6 +32,6 @@ const struct route routes[] = {
     { "/hub", "GET", ws_handle_hub,                            /* ARTICLE §4 */
       "WebSocket: every event as JSON; text sent is published" },
     { "/sseStream", "GET", sse_handle,                         /* ARTICLE §5 */
-      "Server-Sent Events: every event, resumable with Last-Event-ID" },
+      "[?lastEventId=N][&closeAfter=N]: Server-Sent Events, resumable with Last-Event-ID" },
     { NULL, NULL, NULL, NULL }
 };

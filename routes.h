@@ -28,6 +28,7 @@ route_handler publish_handle, stats_handle;
 route_handler source_handle;
 /* poll.c - ARTICLE §1 */
 route_handler poll_handle_ajax, poll_handle_iframe, poll_handle_jsonp;
+route_handler poll_handle_task, poll_handle_task_confirm;
 /* iframe.c - ARTICLE §2 */
 route_handler iframe_handle;
 /* ws.c - ARTICLE §4 */

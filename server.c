@@ -89,7 +89,9 @@ static const char *const tech_names[TECH_COUNT] = {
 };
 
 static const char *const state_names[CONN_STATE_COUNT] = {
-    "http", "held_poll", "forever_frame", "websocket", "sse", "closing"
+    [CONN_READING] = "http", [CONN_HELD_POLL] = "held_poll",
+    [CONN_FOREVER_FRAME] = "forever_frame", [CONN_SSE] = "sse",
+    [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
 };
 
 /* ------------------------------------------------------------------ */
@@ -117,9 +119,10 @@ int64_t server_wall_ms(void)
 /* ------------------------------------------------------------------ */
 /* stats                                                               */
 
-void stats_count_request(enum technique tech)
+void conn_count_request(struct conn *c, enum technique tech)
 {
     tech_requests[tech]++;
+    c->technique = tech;   /* the answer's bytes count under it too */
 }
 
 void stats_count_delivery(enum technique tech)
@@ -236,6 +239,10 @@ static int out_append(struct conn *c, const void *data, size_t len)
         conn_drop(c, "output_full");
         return -1;
     }
+    /* Counted when written, under the technique of the request being
+     * answered (by the time the socket takes them, a held poll may
+     * already be back to reading its next request). */
+    tech_bytes[c->technique] += (uint64_t)len;
     return 0;
 }
 
@@ -243,11 +250,18 @@ int conn_write(struct conn *c, const void *data, size_t len)
 {
     if (c->dead || c->state == CONN_CLOSING)
         return -1;
-    if (c->out.len + len > CONN_OUTPUT_MAX) {
+    if (c->out.len + len > c->output_max) {
         conn_drop(c, "slow_consumer");
         return -1;
     }
     return out_append(c, data, len);
+}
+
+void conn_set_output_max(struct conn *c, size_t max)
+{
+    c->output_max = max;
+    if (c->out.max < max + 4096)
+        c->out.max = max + 4096;   /* keep room for out_append's responses */
 }
 
 int conn_write_str(struct conn *c, const char *s)
@@ -395,7 +409,6 @@ static void conn_flush(struct conn *c)
         }
         buf_consume(&c->out, (size_t)n);
         c->bytes_sent += (uint64_t)n;
-        tech_bytes[c->technique] += (uint64_t)n;
         c->last_active_ms = now_ms;
     }
     if (c->out.len == 0)
@@ -446,6 +459,7 @@ static void respond_method_not_allowed(struct conn *c, const char *allow)
 
 static void remember_request(struct conn *c, const struct http_request *req)
 {
+    c->technique = TECH_HTTP;   /* until a handler counts it as a technique */
     size_t mlen = req->method_len < sizeof c->log_method - 1
                   ? req->method_len : sizeof c->log_method - 1;
     memcpy(c->log_method, req->method, mlen);
@@ -482,7 +496,7 @@ static void dispatch(struct conn *c, const struct http_request *req)
         respond_method_not_allowed(c, "GET, HEAD");
         return;
     }
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     static_serve(c, req);
 }
 
@@ -579,7 +593,7 @@ need_body:
 void publish_handle(struct conn *c, const struct http_request *req)
 {
     char reply[64];
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     if (req->body_len == 0) {
         conn_respond_error(c, 400, "the message is empty");
         return;
@@ -611,7 +625,7 @@ void stats_handle(struct conn *c, const struct http_request *req)
     struct buf b = { NULL, 0, 0, 16384 };
     (void)req;
 
-    stats_count_request(TECH_HTTP);
+    conn_count_request(c, TECH_HTTP);
     for (int fd = 0; fd < FD_SETSIZE; fd++) {
         if (conns[fd] != NULL)
             by_state[conns[fd]->state]++;
@@ -752,6 +766,7 @@ static void accept_one(int lfd, int port)
     c->technique = TECH_HTTP;
     c->in.max = CONN_INPUT_MAX;
     c->out.max = CONN_OUTPUT_MAX + STATIC_FILE_MAX_BYTES + 4096;
+    c->output_max = CONN_OUTPUT_MAX;
     c->last_active_ms = now_ms;
     conns[fd] = c;
     n_conns++;

@@ -38,6 +38,12 @@ for k in .connections.http .connections.held_poll .connections.forever_frame .co
          .techniques.websocket.bytes .techniques.sse.bytes .refused; do
     like "$(printf '%s' "$s" | jq -r "$k")" '^[0-9]+$' "/stats has $k"
 done
+# Requests and bytes are counted under the technique that answered them.
+before=$(stat .techniques.short_poll.bytes)
+n=$(curl -s "$BASE/poll?after=0" | wc -c)
+after=$(stat .techniques.short_poll.bytes)
+ok "$([ $((after - before)) -gt "$n" ] && echo 0 || echo 1)" "a short poll's answer counts under short_poll bytes ($before -> $after, body $n)"
+is "$(stat .techniques.short_poll.requests)" 1 "and as one short_poll request"
 like "$(curl -s -i "$BASE/stats")" 'Access-Control-Allow-Origin: \*' "/stats allows other ports' pages"
 is "$(curl -s -o /dev/null -w '%{http_code}' -I "$BASE/stats")" 200 "HEAD /stats -> 200"
 done_testing

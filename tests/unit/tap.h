@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int tap_ok(int cond, const char *fmt, ...);
+int tap_ok(int cond, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 void tap_diag(const char *fmt, ...);
 int tap_done(void);
 
