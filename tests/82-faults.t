@@ -218,8 +218,7 @@ rss_b=$(echo "$out" | sed -n 's/^rss_kb before=\([0-9]*\) stalled=.*/\1/p')
 rss_s=$(echo "$out" | sed -n 's/^rss_kb before=[0-9]* stalled=\([0-9]*\)/\1/p')
 # The bound holds for the plain build; valgrind's and ASan's allocators
 # keep freed memory (quarantine), so there it is only reported.
-if [ -z "$SERVER_WRAPPER" ] && ! grep -q asan "/proc/$SERVER_PID/maps" 2>/dev/null \
-   && ! grep -qa __asan_init "$SERVER"; then
+if server_rss_is_own; then
     ok $([ $((rss_s - rss_b)) -lt 4096 ] && echo 0 || echo 1) \
         "the stalled burst grew the server by less than 4 MB ($rss_b -> $rss_s kB)"
 fi

@@ -98,6 +98,15 @@ server_rss_kb() {
         "/proc/$SERVER_PID/status" 2>/dev/null || echo 0
 }
 
+# 0 if the server's RSS measures its own memory: the plain build, not
+# under valgrind (SERVER_WRAPPER) nor AddressSanitizer, whose allocators
+# add tens of MB and keep freed memory.  RSS bounds assert only then.
+server_rss_is_own() {
+    [ -z "$SERVER_WRAPPER" ] \
+        && ! grep -q asan "/proc/$SERVER_PID/maps" 2>/dev/null \
+        && ! grep -qa __asan_init "$SERVER" 2>/dev/null
+}
+
 # The number of descriptors the server has open, or 0.
 server_fd_count() {
     ls "/proc/$SERVER_PID/fd" 2>/dev/null | wc -l
