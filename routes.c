@@ -13,6 +13,8 @@ const struct route routes[] = {
       "publish the UTF-8 request body as a \"message\" event; answers {\"id\":N}" },
     { "/stats", "GET, HEAD", stats_handle,
       "JSON: open connections by kind, events, requests and bytes per technique" },
+    { "/wire", "GET, HEAD", wire_handle,
+      "?tech=NAME: the last 4096 bytes the server wrote for a technique, JSON (off with -W)" },
     { "/source", "GET, HEAD", source_handle,
       "?file=NAME: one of the server's own source files, as text (an allow-list)" },
     { "/poll", "GET, HEAD", poll_handle_ajax,                  /* ARTICLE §1.1 */

@@ -24,6 +24,8 @@ extern const struct route routes[];
 
 /* server.c */
 route_handler publish_handle, stats_handle;
+/* wire.c */
+route_handler wire_handle;
 /* static.c */
 route_handler source_handle;
 /* poll.c - ARTICLE §1 */

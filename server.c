@@ -44,6 +44,7 @@
 #include "routes.h"
 #include "static.h"
 #include "utf8.h"
+#include "wire.h"
 
 enum {
     MAX_LISTENERS = 8,
@@ -82,6 +83,13 @@ static uint64_t connections_accepted;
 static uint64_t connections_refused;
 static const char *drop_reasons[MAX_DROP_REASONS];
 static uint64_t drop_counts[MAX_DROP_REASONS];
+static struct {                          /* the latest conn_drop(), for the fault buttons */
+    const char *reason;                  /* NULL until the first */
+    enum technique technique;
+    uint64_t conn_id;
+    int64_t after_ms;                    /* how long the connection had been open */
+    int64_t at_ms;                       /* uptime when it happened */
+} last_drop;
 
 static const char *const tech_names[TECH_COUNT] = {
     "http", "short_poll", "long_poll", "iframe_poll", "jsonp_poll",
@@ -128,6 +136,11 @@ void conn_count_request(struct conn *c, enum technique tech)
 void stats_count_delivery(enum technique tech)
 {
     tech_deliveries[tech]++;
+}
+
+const char *server_technique_name(enum technique tech)
+{
+    return (unsigned)tech < TECH_COUNT ? tech_names[tech] : "?";
 }
 
 static void count_drop(const char *reason)
@@ -199,8 +212,14 @@ void conn_close_after_flush(struct conn *c)
 
 void conn_drop(struct conn *c, const char *reason)
 {
-    if (!c->dead)
+    if (!c->dead) {
         count_drop(reason);
+        last_drop.reason = reason;
+        last_drop.technique = c->technique;
+        last_drop.conn_id = c->id;
+        last_drop.after_ms = now_ms - c->opened_ms;
+        last_drop.at_ms = now_ms - start_ms;
+    }
     c->dead = 1;
 }
 
@@ -243,6 +262,7 @@ static int out_append(struct conn *c, const void *data, size_t len)
      * answered (by the time the socket takes them, a held poll may
      * already be back to reading its next request). */
     tech_bytes[c->technique] += (uint64_t)len;
+    wire_record(c->technique, c->id, data, len);   /* one bounded copy (wire.h) */
     return 0;
 }
 
@@ -651,7 +671,15 @@ void stats_handle(struct conn *c, const struct http_request *req)
         buf_printf(&b, "%s\"%s\":%llu", i ? "," : "", drop_reasons[i],
                    (unsigned long long)drop_counts[i]);
     }
-    buf_printf(&b, "},\"accepted\":%llu,\"refused\":%llu,\"uptime_ms\":%lld}\n",
+    buf_append_str(&b, "},\"last_drop\":");
+    if (last_drop.reason == NULL)
+        buf_append_str(&b, "null");
+    else
+        buf_printf(&b, "{\"reason\":\"%s\",\"technique\":\"%s\",\"conn\":%llu,"
+                   "\"after_ms\":%lld,\"at_ms\":%lld}", last_drop.reason,
+                   tech_names[last_drop.technique], (unsigned long long)last_drop.conn_id,
+                   (long long)last_drop.after_ms, (long long)last_drop.at_ms);
+    buf_printf(&b, ",\"accepted\":%llu,\"refused\":%llu,\"uptime_ms\":%lld}\n",
                (unsigned long long)connections_accepted,
                (unsigned long long)connections_refused,
                (long long)(now_ms - start_ms));
@@ -761,6 +789,8 @@ static void accept_one(int lfd, int port)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fd = fd;
+    c->id = connections_accepted + 1;
+    c->opened_ms = now_ms;
     c->local_port = port;
     c->state = CONN_READING;
     c->technique = TECH_HTTP;
@@ -1061,7 +1091,7 @@ static void raise_fd_limit(void)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: server [-p PORT]... [-r DIR] [-b ADDR] [-o ORIGIN]... [-q] [-h]\n"
+            "usage: server [-p PORT]... [-r DIR] [-b ADDR] [-o ORIGIN]... [-q] [-W] [-h]\n"
             "  -p PORT    listen on PORT (repeatable; 0 = any free port);\n"
             "             default 3000, 3001 and 3002, the article's ports\n"
             "  -r DIR     serve static files from DIR (default ./www)\n"
@@ -1069,6 +1099,8 @@ static void usage(FILE *out)
             "  -o ORIGIN  accept WebSocket handshakes only from this Origin\n"
             "             (repeatable; default: any origin)\n"
             "  -q         no request log on stderr\n"
+            "  -W         no wire view: do not keep the last bytes sent per\n"
+            "             technique, and answer GET /wire with 404\n"
             "  -h         this help\n"
             "\nroutes (on every port):\n"
             "  GET  /, /<file>              static files from the www root\n");
@@ -1091,7 +1123,7 @@ int main(int argc, char **argv)
     const char *root = "./www";
     int opt;
 
-    while ((opt = getopt(argc, argv, "p:r:b:o:qh")) != -1) {
+    while ((opt = getopt(argc, argv, "p:r:b:o:qWh")) != -1) {
         switch (opt) {
         case 'p':
             if (n_ports == MAX_LISTENERS || (ports[n_ports] = parse_port(optarg)) < 0) {
@@ -1110,6 +1142,7 @@ int main(int argc, char **argv)
             allowed_origins[n_allowed_origins++] = optarg;
             break;
         case 'q': quiet = 1; break;
+        case 'W': wire_set_enabled(0); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

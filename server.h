@@ -79,6 +79,8 @@ struct stream_ops {
 
 struct conn {
     int fd;
+    uint64_t id;                /* serial number, 1 for the first accepted (wire view, last_drop) */
+    int64_t opened_ms;          /* monotonic ms when it was accepted */
     int local_port;             /* the listening port it came in on */
     enum conn_state state;
     enum technique technique;   /* what its bytes are counted under */
@@ -189,6 +191,8 @@ void conn_set_timer(struct conn *c, int64_t at_ms);
 void conn_count_request(struct conn *c, enum technique tech);
 /* Count a delivered event under a technique. */
 void stats_count_delivery(enum technique tech);
+/* The name a technique has in /stats and /wire ("sse", "long_poll" ...). */
+const char *server_technique_name(enum technique tech);
 
 /* ---- the hub ---- */
 
