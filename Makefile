@@ -1,6 +1,7 @@
 # Build ./server from libc alone.  CC and CFLAGS may be overridden:
 #   make CC=clang            make CC=musl-gcc          make CFLAGS='-O0 -g'
-# Targets: all (default), test, test-san, server-san, unit, clean.
+# Targets: all (default), test, test-san, server-san, unit, fuzz,
+# test-valgrind, clean.
 # BUILD puts objects (and server-san, unit tests) somewhere else, so that
 # two builds of one tree do not collide.
 
@@ -26,7 +27,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_LIB = $(BUILD)/unit/server-nomain.o $(filter-out $(BUILD)/server.o,$(OBJ))
 
-.PHONY: all test test-san test-setup unit clean
+.PHONY: all test test-san test-valgrind test-setup unit fuzz fuzz-build clean
 
 all: server
 
@@ -82,6 +83,64 @@ test: server unit test-setup
 # The same suite against the sanitizer build.
 test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup
 	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
+
+# The same suite with the server under valgrind's memcheck: an invalid
+# read or write, a use of uninitialised memory, or a leak left at exit
+# (after SIGTERM) makes it exit 99, which every test reports as a failure.
+VALGRIND ?= valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect,possible \
+            --show-leak-kinds=definite,indirect,possible
+test-valgrind: server unit test-setup
+	BUILD=$(BUILD) SERVER=./server SERVER_WRAPPER="$(VALGRIND)" prove $(PROVE_FLAGS) $(TESTS)
+
+# ---- fuzzing: clang's libFuzzer with ASan and UBSan ----
+# fuzz/fuzz_NAME.c is a target, fuzz/corpus/NAME/ its seeds.  To add one,
+# write the file, commit seeds, and add one line here:
+FUZZ_TARGETS  = http
+FUZZ_TARGETS += chunked
+FUZZ_TARGETS += static_path
+FUZZ_TARGETS += utf8
+FUZZ_TARGETS += query
+# Each target links the whole server, built apart (in $(BUILD)/fuzz) with
+# the fuzzer's flags; server.c is compiled with its main() renamed, since
+# libFuzzer brings its own.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_MAX_LEN ?= 12000
+FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB      = $(BUILD)/fuzz/server-nomain.o $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o) \
+                $(TECH_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_BIN      = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+.SECONDARY: $(FUZZ_LIB)   # keep the objects between runs
+
+$(BUILD)/fuzz/server-nomain.o: server.c $(wildcard *.h) Makefile
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -Dmain=server_main -c -o $@ server.c
+
+$(BUILD)/fuzz/%.o: %.c $(wildcard *.h) Makefile
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -I. -o $@ $< $(FUZZ_LIB)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Run each target for FUZZ_SECONDS, starting from its committed seeds.
+# New inputs go to $(BUILD)/fuzz/corpus/NAME (the committed corpus is
+# only read); the log is $(BUILD)/fuzz/NAME.log; a crash is saved as
+# $(BUILD)/fuzz/NAME-crash-* and stops make.
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t || exit 1; \
+		if ! $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$(FUZZ_MAX_LEN) -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- \
+			$(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1; \
+		then tail -n 60 $(BUILD)/fuzz/$$t.log; exit 1; fi; \
+		grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $(BUILD)/fuzz/$$t.log; \
+	done
 
 clean:
 	rm -rf $(BUILD) server

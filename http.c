@@ -85,11 +85,18 @@ static long find_head_end(const char *buf, size_t len)
     return 0;
 }
 
+/* The longest request line: the target plus room for a method and the
+ * version.  Checked on complete and incomplete lines alike, so that the
+ * answer does not depend on how the bytes were split into reads. */
+enum { REQUEST_LINE_MAX = HTTP_MAX_TARGET_BYTES + 32 };
+
 /* Parse "METHOD SP target SP HTTP/d.d" in line[0..len).  0 or -status. */
 static int parse_request_line(const char *line, size_t len, struct http_request *req)
 {
     size_t i = 0;
 
+    if (len > REQUEST_LINE_MAX)
+        return refuse(req, 414, "the request line is too long");
     req->method = line;
     while (i < len && is_tchar((unsigned char)line[i]))
         i++;
@@ -224,8 +231,8 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     if (end == 0) {
         const char *eol = memchr(buf + start, '\r', len - start);
         size_t line_len = eol ? (size_t)(eol - buf - start) : len - start;
-        if (line_len > HTTP_MAX_TARGET_BYTES + 32)
-            return refuse(req, 414, "the request target is too long");
+        if (line_len > REQUEST_LINE_MAX)
+            return refuse(req, 414, "the request line is too long");
         if (len - start > HTTP_MAX_HEAD_BYTES)
             return refuse(req, 431, "the request head is larger than 8192 bytes");
         return HTTP_NEED_MORE;
@@ -419,10 +426,10 @@ static long percent_decode(const char *src, size_t len, char *out,
             if (hi < 0 || lo < 0)
                 return -1;
             ch = (char)(hi * 16 + lo);
-            if (ch == '\0')
-                return -1;
             i += 2;
         }
+        if (ch == '\0')
+            return -1;     /* encoded or raw, a NUL would cut the C string */
         if (n + 1 >= out_size)
             return -1;
         out[n++] = ch;

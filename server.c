@@ -632,6 +632,12 @@ need_body:
         }
         return;
     }
+    /* Stopped for lack of output room with requests still buffered
+     * (pipelining): go on once the client has read (finish_turn).
+     * Nothing else would, since no new input may ever come. */
+    if (c->state == CONN_READING && c->in.len > 0 && !c->dead
+        && !c->close_after_flush && c->out.len >= CONN_OUTPUT_MAX / 2)
+        c->resume_pending = 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -995,12 +1001,18 @@ static void finish_turn(enum plane plane)
         struct conn *c = conns[fd];
         if (c == NULL || c->control_plane != (plane == PLANE_CONTROL))
             continue;
-        if (c->resume_pending) {
-            c->resume_pending = 0;
-            process_requests(c);
-        }
         if (c->out.len > 0 && !c->dead)
             conn_flush(c);
+        /* Buffered requests wait while the output is half full.  Go on
+         * until the socket takes no more (a connection left waiting then
+         * keeps write interest, so select() wakes us when the client
+         * reads) or the buffered input is used up. */
+        while (c->resume_pending && c->out.len < CONN_OUTPUT_MAX / 2 && !c->dead) {
+            c->resume_pending = 0;
+            process_requests(c);
+            if (c->out.len > 0 && !c->dead)
+                conn_flush(c);
+        }
         if (c->close_after_flush && c->out.len == 0 && !c->dead
             && c->state != CONN_CLOSING) {
             /* Lingering close (RFC 9112 section 9.6): stop sending, keep

@@ -160,6 +160,7 @@ static char *read_file(const char *path, size_t *size)
 fail:
     free(data);
     close(fd);
+    errno = 0;     /* the file was opened: not a descriptor shortage */
     return NULL;
 }
 
@@ -194,8 +195,15 @@ void static_serve(struct conn *c, const struct http_request *req)
     size_t size = 0;
     char *data = NULL;
 
+    errno = 0;
     if (resolve_file(req, real, &type) == 0)
         data = read_file(real, &size);
+    if (data == NULL && (errno == EMFILE || errno == ENFILE)) {
+        /* Out of descriptors (a connection flood): the file may well
+         * exist, so say "try again", not "not found". */
+        conn_respond_error(c, 503, "the server is out of file descriptors");
+        return;
+    }
     if (data == NULL) {
         conn_respond(c, 404, "text/plain; charset=utf-8", NULL, not_found,
                      sizeof not_found - 1);

@@ -43,7 +43,11 @@ diag "published $sent messages of 16 KiB"
 is "$(stat '.dropped.slow_consumer')" 1 "the stuck reader was dropped as slow_consumer"
 is "$(stat .connections.forever_frame)" 1 "the good reader is still connected"
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
-ok "$([ "${rss:-999999}" -lt 65536 ] && echo 0 || echo 1)" "the server's memory stayed small (${rss} kB resident)"
+if server_rss_is_own; then   # not under valgrind or ASan (see lib.sh)
+    ok "$([ "${rss:-999999}" -lt 65536 ] && echo 0 || echo 1)" "the server's memory stayed small (${rss} kB resident)"
+else
+    diag "server RSS ${rss} kB (instrumented build: not asserted)"
+fi
 
 id=$(curl -s --data-binary 'still flowing' "$BASE/publish" | jq -r .id)
 i=0

@@ -7,7 +7,8 @@
 #   done_testing
 #
 # The server under test is $SERVER (default ./server; `make test-san`
-# passes the sanitizer build).  Each script starts its own on ports the
+# passes the sanitizer build), run under $SERVER_WRAPPER if set (several
+# words allowed: `make test-valgrind` sets it to a valgrind command).  Each script starts its own on ports the
 # kernel picks, reads them from the "listening on" lines, and stops it by
 # PID when the script exits.  A server that died during the test (a
 # crash, a sanitizer report) fails the script.
@@ -16,6 +17,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 SERVER=${SERVER:-./server}
+SERVER_WRAPPER=${SERVER_WRAPPER:-}
 BUILD=${BUILD:-build}
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rt-test.XXXXXX")
 _tap_n=0
@@ -68,10 +70,10 @@ start_server() {
     case " $args " in *" -r "*) ;; *) args="$args -r www" ;; esac
     SERVER_LOG="$T_TMP/server.log"
     # shellcheck disable=SC2086
-    "$SERVER" $args 2>"$SERVER_LOG" &
+    $SERVER_WRAPPER "$SERVER" $args 2>"$SERVER_LOG" &
     SERVER_PID=$!
     local i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 200 ]; do
         if grep -q '^listening on' "$SERVER_LOG" 2>/dev/null; then break; fi
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
         sleep 0.05
@@ -88,6 +90,26 @@ start_server() {
         echo "Bail out! server did not start: $(cat "$SERVER_LOG")"
         exit 1
     fi
+}
+
+# The server's resident memory in kB (VmRSS from /proc), or 0.
+server_rss_kb() {
+    awk '/^VmRSS:/ {print $2; found=1} END {if (!found) print 0}' \
+        "/proc/$SERVER_PID/status" 2>/dev/null || echo 0
+}
+
+# 0 if the server's RSS measures its own memory: the plain build, not
+# under valgrind (SERVER_WRAPPER) nor AddressSanitizer, whose allocators
+# add tens of MB and keep freed memory.  RSS bounds assert only then.
+server_rss_is_own() {
+    [ -z "$SERVER_WRAPPER" ] \
+        && ! grep -q asan "/proc/$SERVER_PID/maps" 2>/dev/null \
+        && ! grep -qa __asan_init "$SERVER" 2>/dev/null
+}
+
+# The number of descriptors the server has open, or 0.
+server_fd_count() {
+    ls "/proc/$SERVER_PID/fd" 2>/dev/null | wc -l
 }
 
 # 0 if the server we started is still running.

@@ -1,0 +1,153 @@
+/*
+ * fuzz_http.c - libFuzzer target for the request parser (http.c).
+ *
+ * What must hold for any bytes a client can send:
+ *   - http_parse_request never reads outside the buffer it is given and
+ *     every pointer it returns lies inside that buffer;
+ *   - it is restartable from the start: the server calls it again each
+ *     time more bytes arrive, so a prefix of the input must never give
+ *     an answer the whole input contradicts (a success of another length,
+ *     or a refusal of what the whole input accepts);
+ *   - pipelined input: after a request head, its body (Content-Length or
+ *     chunked) and the next request parse the same way.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+enum {
+    MAX_PIPELINED = 64,       /* requests parsed from one input */
+    SPLIT_SAMPLES = 48,       /* prefix lengths tried per request */
+    CHUNKED_OUT_MAX = HTTP_MAX_BODY_BYTES
+};
+
+static void check(int cond)
+{
+    if (!cond)
+        abort();
+}
+
+/* Parse a copy of buf[0..len) in a buffer of exactly len bytes, so that
+ * AddressSanitizer sees any read past the prefix. */
+static int parse_copy(const char *buf, size_t len, struct http_request *req)
+{
+    char *copy = malloc(len ? len : 1);
+    check(copy != NULL);
+    if (len)
+        memcpy(copy, buf, len);
+    int rc = http_parse_request(copy, len, req);
+    free(copy);
+    return rc;
+}
+
+static int inside(const char *p, size_t n, const char *buf, size_t len)
+{
+    return p >= buf && n <= len && (size_t)(p - buf) <= len - n;
+}
+
+static int is_tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+           || (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static void check_request(const struct http_request *req, const char *buf,
+                          size_t used)
+{
+    check(req->method_len > 0 && inside(req->method, req->method_len, buf, used));
+    for (size_t i = 0; i < req->method_len; i++)
+        check(is_tchar((unsigned char)req->method[i]));
+    check(inside(req->target, req->target_len, buf, used));
+    check(req->target_len > 0 && req->target[0] == '/');
+    check(req->target_len <= HTTP_MAX_TARGET_BYTES);
+    check(req->path == req->target && req->path_len <= req->target_len);
+    if (req->query != NULL)
+        check(req->query == req->path + req->path_len + 1
+              && req->path_len + 1 + req->query_len == req->target_len);
+    check(req->minor_version == 0 || req->minor_version == 1);
+    check(req->num_headers <= HTTP_MAX_HEADERS);
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        check(h->name_len > 0 && inside(h->name, h->name_len, buf, used));
+        check(inside(h->value, h->value_len, buf, used));
+        for (size_t k = 0; k < h->name_len; k++)
+            check(is_tchar((unsigned char)h->name[k]));
+        for (size_t k = 0; k < h->value_len; k++) {
+            unsigned char ch = (unsigned char)h->value[k];
+            check(ch != '\r' && ch != '\n' && ch != '\0');
+        }
+    }
+    if (req->body_kind == HTTP_BODY_LENGTH)
+        check(req->content_length > 0 && req->content_length <= HTTP_MAX_BODY_BYTES);
+    else
+        check(req->content_length == 0);
+    if (req->body_kind == HTTP_BODY_CHUNKED)
+        check(http_header_count(req, "Content-Length") == 0);
+}
+
+/* Every prefix of a request agrees with the whole. */
+static void check_prefixes(const char *buf, size_t len, int whole)
+{
+    size_t step = len / SPLIT_SAMPLES + 1;
+    for (size_t k = 0; k < len; k += step) {
+        struct http_request req;
+        int rc = parse_copy(buf, k, &req);
+        if (rc > 0)
+            check(rc == whole);        /* a prefix succeeds as the whole does */
+        else if (rc < 0)
+            check(whole < 0);          /* a prefix refused: so is the whole */
+        else if (whole > 0)
+            check(k < (size_t)whole);  /* complete heads are seen as complete */
+    }
+    if (whole > 0) {
+        struct http_request req;
+        check(parse_copy(buf, (size_t)whole - 1, &req) == HTTP_NEED_MORE);
+        check(parse_copy(buf, (size_t)whole, &req) == whole);
+    }
+}
+
+/* The body of a parsed request; returns the bytes it takes, or -1. */
+static long body_length(const struct http_request *req, const char *buf,
+                        size_t len, char *out)
+{
+    if (req->body_kind == HTTP_BODY_LENGTH)
+        return req->content_length <= len ? (long)req->content_length : -1;
+    if (req->body_kind != HTTP_BODY_CHUNKED)
+        return 0;
+    size_t out_len = 0;
+    long n = http_decode_chunked(buf, len, out, CHUNKED_OUT_MAX, &out_len);
+    if (n <= 0)
+        return -1;
+    check((size_t)n <= len && out_len <= CHUNKED_OUT_MAX && out_len < (size_t)n);
+    return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char chunked_out[CHUNKED_OUT_MAX];
+    const char *buf = (const char *)data;
+    size_t pos = 0;
+
+    for (int n = 0; n < MAX_PIPELINED && pos < size; n++) {
+        struct http_request req;
+        int rc = parse_copy(buf + pos, size - pos, &req);
+        if (n == 0 || size - pos < 2048)
+            check_prefixes(buf + pos, size - pos, rc);
+        if (rc <= 0)
+            return 0;
+        check((size_t)rc <= size - pos);
+        /* parse_copy freed its copy: parse again in place for pointers. */
+        check(http_parse_request(buf + pos, size - pos, &req) == rc);
+        check_request(&req, buf + pos, (size_t)rc);
+        pos += (size_t)rc;
+        long body = body_length(&req, buf + pos, size - pos, chunked_out);
+        if (body < 0)
+            return 0;
+        pos += (size_t)body;
+    }
+    return 0;
+}
