@@ -509,6 +509,7 @@ static void respond_method_not_allowed(struct conn *c, const char *allow)
 static void remember_request(struct conn *c, const struct http_request *req)
 {
     c->technique = TECH_HTTP;   /* until a handler counts it as a technique */
+    c->requests_served++;
     size_t mlen = req->method_len < sizeof c->log_method - 1
                   ? req->method_len : sizeof c->log_method - 1;
     memcpy(c->log_method, req->method, mlen);
@@ -912,6 +913,11 @@ static int64_t conn_deadline(const struct conn *c)
     if (c->state == CONN_READING) {
         if (c->request_start_ms != 0)
             return c->request_start_ms + HEADER_TIMEOUT_MS;
+        /* A connection that has never sent a request gets no more time
+         * than a slow one: otherwise silent connections could hold every
+         * slot for the whole keep-alive timeout. */
+        if (c->requests_served == 0)
+            return c->last_active_ms + HEADER_TIMEOUT_MS;
         return c->last_active_ms + KEEPALIVE_TIMEOUT_MS;
     }
     return c->timer_ms;

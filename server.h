@@ -24,7 +24,8 @@ enum {
     CONN_INPUT_MAX = HTTP_MAX_HEAD_BYTES + HTTP_MAX_BODY_BYTES + 4096,
     CONN_OUTPUT_MAX = 256 * 1024,        /* unsent bytes; beyond this a reader is too slow */
     HEADER_TIMEOUT_MS = 10 * 1000,       /* a request head must arrive within this */
-    KEEPALIVE_TIMEOUT_MS = 30 * 1000,    /* an idle keep-alive connection is closed after this */
+    KEEPALIVE_TIMEOUT_MS = 30 * 1000,    /* an idle keep-alive connection is closed after this
+                                            (one that never sent a request: HEADER_TIMEOUT_MS) */
     CLOSE_LINGER_MS = 5 * 1000,          /* time to flush a final response before cutting */
     SHUTDOWN_GRACE_MS = 2 * 1000         /* time to end streams cleanly on SIGINT/SIGTERM */
 };
@@ -98,6 +99,7 @@ struct conn {
     int64_t timer_ms;           /* monotonic ms when ops->on_timer runs; 0 = none */
     int64_t request_start_ms;   /* first byte of the request being read, 0 if idle */
     int64_t last_active_ms;     /* last successful read or write */
+    unsigned long requests_served; /* requests dispatched on this connection */
     size_t output_max;          /* conn_write's cap: CONN_OUTPUT_MAX unless raised */
 
     /* The request being answered, kept for responses given later (a
