@@ -101,6 +101,11 @@ FUZZ_TARGETS += chunked
 FUZZ_TARGETS += static_path
 FUZZ_TARGETS += utf8
 FUZZ_TARGETS += query
+FUZZ_TARGETS += base64
+FUZZ_TARGETS += ws
+FUZZ_TARGETS += callback
+FUZZ_TARGETS += cursor
+FUZZ_TARGETS += sse_event
 # Each target links the whole server, built apart (in $(BUILD)/fuzz) with
 # the fuzzer's flags; server.c is compiled with its main() renamed, since
 # libFuzzer brings its own.
