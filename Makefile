@@ -1,7 +1,7 @@
 # Build ./server from libc alone.  CC and CFLAGS may be overridden:
 #   make CC=clang            make CC=musl-gcc          make CFLAGS='-O0 -g'
 # Targets: all (default), test, test-san, server-san, unit, fuzz,
-# test-valgrind, clean.
+# test-valgrind, soak, clean.
 # BUILD puts objects (and server-san, unit tests) somewhere else, so that
 # two builds of one tree do not collide.
 
@@ -27,7 +27,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_LIB = $(BUILD)/unit/server-nomain.o $(filter-out $(BUILD)/server.o,$(OBJ))
 
-.PHONY: all test test-san test-valgrind test-setup unit fuzz fuzz-build clean
+.PHONY: all test test-san test-valgrind test-setup unit fuzz fuzz-build soak clean
 
 all: server
 
@@ -92,6 +92,14 @@ VALGRIND ?= valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect,possible
 test-valgrind: server unit test-setup
 	BUILD=$(BUILD) SERVER=./server SERVER_WRAPPER="$(VALGRIND)" prove $(PROVE_FLAGS) $(TESTS)
+
+# The soak (tests/soak.sh): clients of every technique coming, publishing
+# and leaving at random for SOAK_SECONDS, then no stayer lost an event and
+# the connection table, descriptors and RSS are back where they started.
+# tests/84-soak-short.t runs it for 20 s in the normal suite.
+SOAK_SECONDS ?= 120
+soak: server
+	BUILD=$(BUILD) SERVER=./server SOAK_SECONDS=$(SOAK_SECONDS) prove -v tests/soak.sh
 
 # ---- fuzzing: clang's libFuzzer with ASan and UBSan ----
 # fuzz/fuzz_NAME.c is a target, fuzz/corpus/NAME/ its seeds.  To add one,

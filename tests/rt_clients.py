@@ -139,6 +139,11 @@ class Client(threading.Thread):
         except Exception as e:   # noqa: BLE001 - reported, not hidden
             if not self.stop.is_set():
                 self.error = "%s: %r" % (self.kind, e)
+        finally:
+            # Told to stop before or while connecting: loop() returned
+            # with a socket nobody else will close.
+            if self.stop.is_set() and self.sock is not None:
+                self.sock.close()
 
     def close(self):
         self.stop.set()
