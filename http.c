@@ -228,11 +228,14 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     long end = find_head_end(buf + start, len - start);
     if (end < 0)
         return refuse(req, 400, "a bare LF or a NUL byte in the request head");
+    /* The request line's limit first, complete head or not: a long line
+     * in a head over HTTP_MAX_HEAD_BYTES is a 414 whether the head's end
+     * has arrived yet or not. */
+    const char *line_end = memchr(buf + start, '\r', len - start);
+    size_t line_len = line_end ? (size_t)(line_end - buf - start) : len - start;
+    if (line_len > REQUEST_LINE_MAX)
+        return refuse(req, 414, "the request line is too long");
     if (end == 0) {
-        const char *eol = memchr(buf + start, '\r', len - start);
-        size_t line_len = eol ? (size_t)(eol - buf - start) : len - start;
-        if (line_len > REQUEST_LINE_MAX)
-            return refuse(req, 414, "the request line is too long");
         if (len - start > HTTP_MAX_HEAD_BYTES)
             return refuse(req, 431, "the request head is larger than 8192 bytes");
         return HTTP_NEED_MORE;

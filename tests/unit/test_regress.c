@@ -37,6 +37,27 @@ static void long_method_is_refused_however_it_arrives(void)
            "a target of exactly HTTP_MAX_TARGET_BYTES is still accepted");
 }
 
+/* tests/85-security.t: a 9000-byte request target in a complete head
+ * was answered 431 (the head is over HTTP_MAX_HEAD_BYTES) but 414 while
+ * the head was incomplete, so the answer depended on how the bytes
+ * arrived.  Now the request line's limit is checked first: 414 both. */
+static void long_target_in_a_big_head_is_414_however_it_arrives(void)
+{
+    enum { TARGET = 9000 };
+    static char bytes[TARGET + 64];
+    struct http_request req;
+    memcpy(bytes, "GET /", 5);
+    memset(bytes + 5, 'a', TARGET - 1);
+    strcpy(bytes + 4 + TARGET, " HTTP/1.1\r\nHost: a\r\n\r\n");
+    size_t len = strlen(bytes);
+    tap_ok(http_parse_request(bytes, len, &req) == -414,
+           "a 9000-byte target, complete head of 9 KB: 414");
+    tap_ok(http_parse_request(bytes, 8200, &req) == -414,
+           "the same, cut inside the target past 8192 bytes: 414");
+    tap_ok(http_parse_request(bytes, len - 1, &req) == -414,
+           "the same, one byte short of complete: 414");
+}
+
 /* fuzz_query: a raw NUL byte went through http_percent_decode and
  * http_query_param, so the decoded C string was shorter than the length
  * returned.  Now a NUL, raw or %00, is refused. */
@@ -60,5 +81,6 @@ int main(void)
     tap_diag("bugs found by fuzz/ and tests/8x-*.t, each kept fixed");
     long_method_is_refused_however_it_arrives();
     raw_nul_is_refused_by_the_decoders();
+    long_target_in_a_big_head_is_414_however_it_arrives();
     return tap_done();
 }
