@@ -50,13 +50,17 @@ like "$(r .stuck_poll.status)" '^HTTP/1.1 200' "... a 200"
 closed=$(r .stuck_poll.closed_after_s)
 ok "$(awk -v c="$closed" 'BEGIN { exit !(c <= 35) }'; echo $?)" "... and its idle connection was closed by the keep-alive timeout (${closed} s after the run)"
 
+# "On time": within a second of the publish (5 s under valgrind, which
+# runs the server some 20 times slower).
+on_time_ms=1000
+[ -n "$SERVER_WRAPPER" ] && on_time_ms=5000
 for k in websocket sse forever_frame long_poll; do
     is "$(r ".clients.$k.error")" null "good $k reader: no error"
     is "$(r ".clients.$k.gaps | length")" 0 "good $k reader: no gap in ids ($(r ".clients.$k.events") events)"
     is "$(r ".clients.$k.duplicates")" 0 "good $k reader: no duplicate"
     is "$(r ".clients.$k.missing_published | length")" 0 "good $k reader: every published message arrived"
     lat=$(r ".clients.$k.max_latency_ms")
-    ok "$(awk -v l="$lat" 'BEGIN { exit !(l != "null" && l < 1000) }'; echo $?)" "good $k reader: on time (slowest ${lat} ms after its publish)"
+    ok "$(awk -v l="$lat" -v max="$on_time_ms" 'BEGIN { exit !(l != "null" && l < max) }'; echo $?)" "good $k reader: on time (slowest ${lat} ms after its publish)"
 done
 
 rss_max=$(r .rss_max_kb)

@@ -111,9 +111,9 @@ refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n
 head -c 16385 /dev/zero | tr '\0' m >"$T_TMP/over"
 is "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T_TMP/over" "$BASE/publish")" 413 "a published message of 16,385 bytes: 413"
 bystander
-out=$(/usr/bin/python3 - "$PORT" <<'PY'
+out=$(/usr/bin/python3 - "$PORT" "$ROOT/tests" <<'PY'
 import os, socket, struct, sys
-sys.path.insert(0, "tests")
+sys.path.insert(0, sys.argv[2])
 from ws_client import Client, build_frame, OP_TEXT, OP_CLOSE, OP_CONT
 def close_code(path, frames):
     c = Client(int(sys.argv[1]), path)

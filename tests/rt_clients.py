@@ -140,19 +140,29 @@ class Client(threading.Thread):
             if not self.stop.is_set():
                 self.error = "%s: %r" % (self.kind, e)
         finally:
-            # Told to stop before or while connecting: loop() returned
-            # with a socket nobody else will close.
-            if self.stop.is_set() and self.sock is not None:
+            # Only this thread closes its socket: closing it from another
+            # thread while a recv() is in progress here lets the number
+            # be reused by a new socket that this thread then reads from.
+            if self.sock is not None:
                 self.sock.close()
 
-    def close(self):
+    def close(self, reset=False):
+        """Leave: FIN (or, with reset, RST once the thread closes).  The
+        shutdown wakes the thread's recv(); the thread closes."""
         self.stop.set()
-        if self.sock is not None:
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self.sock.close()
+        sock = self.sock
+        if sock is None:
+            return
+        try:
+            if reset:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RD)
+            else:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.join(5)
 
 
 class Stream(Client):
@@ -220,8 +230,24 @@ class Hub(Client):
             payload = r.exactly(n)
             if b0 & 0x0F == 0x8:
                 return
+            if b0 & 0x0F == 0x9:      # a ping: answer with a masked pong
+                self.send(0xA, payload)
             if b0 & 0x0F == 0x1:
                 self.record(payload)
+
+
+    def send(self, opcode, payload):
+        mask = os.urandom(4)
+        head = bytes([0x80 | opcode])
+        n = len(payload)
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + struct.pack("!H", n)
+        else:
+            head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(head + mask + body)
 
 
 class Poller(Client):

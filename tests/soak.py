@@ -16,8 +16,6 @@ and RSS at the start and the end.
 """
 import json
 import random
-import socket
-import struct
 import sys
 import threading
 import time
@@ -47,18 +45,6 @@ def make(kind, after):
     if kind == "forever_frame":
         return rt.forever_frame(port)
     return rt.Poller(port, kind, after, interval=0.1)
-
-
-def abrupt(c):
-    """Close with a reset (SO_LINGER 0), mid-whatever it was doing."""
-    c.stop.set()
-    if c.sock is not None:
-        try:
-            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                              struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        c.sock.close()
 
 
 # Fill the ring first (see above).
@@ -107,11 +93,10 @@ while time.monotonic() < deadline:
     for c, leave_at, rude in list(churn):
         if now >= leave_at:
             churn.remove((c, leave_at, rude))
-            if rude:
-                abrupt(c)
-                resets += 1
-            else:
-                c.close()
+            c.close(reset=rude)
+            resets += rude
+            if c.error:
+                errors.append(c.error)
     if len(churn) < CHURN_MAX:
         c = make(rng.choice(KINDS), published[-1] if published else first)
         c.start()
@@ -155,4 +140,8 @@ out["start"] = start
 out["end"] = {"connections": st["connections"]["total"], "fds": fds,
               "rss_kb": rt.rss_kb(pid), "table": st["connections"]}
 out["dropped"] = st["dropped"]
+if out["end"]["connections"] != start["connections"]:
+    import subprocess
+    out["ss"] = subprocess.run(["ss", "-tnoi", "state", "established", "( sport = :%d or dport = :%d )" % (port, port)],
+                               capture_output=True, text=True).stdout[-3000:]
 print(json.dumps(out))

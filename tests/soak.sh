@@ -23,7 +23,7 @@ ok $? "the soak ran for ${SOAK_SECONDS} s"
 r() { jq -r "$@" "$T_TMP/soak.json"; }
 
 diag "$(r .published) events published, $(r .churn_clients) clients came and went ($(r .resets) by reset); drops: $(jq -c .dropped "$T_TMP/soak.json")"
-is "$(r '.errors | length')" 0 "the publishers saw no error $(jq -c .errors "$T_TMP/soak.json")"
+is "$(r '.errors | length')" 0 "no publisher or client saw an error $(jq -c .errors "$T_TMP/soak.json")"
 for k in short_poll long_poll iframe_poll jsonp_poll forever_frame websocket sse; do
     is "$(r ".stayers.$k.error")" null "stayer $k: no error"
     is "$(r ".stayers.$k.gaps | length")" 0 "stayer $k: no gap in ids ($(r ".stayers.$k.events") events)"
