@@ -54,8 +54,8 @@ static void check_header(const unsigned char *buf, size_t len,
     if (is_control(f->opcode))
         check(f->fin && f->payload_len <= WS_MAX_CONTROL_PAYLOAD);
     check(f->payload_len >> 63 == 0);
-    check(hl == 2 + (f->payload_len < 126 ? 0 : f->payload_len <= 0xFFFF ? 2 : 8)
-               + (f->masked ? 4 : 0));
+    size_t ext = f->payload_len < 126 ? 0 : f->payload_len <= 0xFFFF ? 2 : 8;
+    check(hl == 2 + ext + (f->masked ? 4u : 0u));
     if (f->masked)
         check(memcmp(f->mask, buf + hl - 4, 4) == 0);
 
