@@ -1138,8 +1138,14 @@ int main(int argc, char **argv)
     start_ms = now_ms;
     next_clock_ms = now_ms;
     while (!shutting_down || (n_conns > 0 && now_ms < shutdown_deadline_ms)) {
-        if (stop_requested && !shutting_down)
+        if (stop_requested && !shutting_down) {
             begin_shutdown();
+            /* Close at once what begin_shutdown ended, and look at the
+             * loop condition again: with nothing left open, waiting in
+             * select() for the grace period would only delay the exit. */
+            finish_turn();
+            continue;
+        }
         loop_once();
     }
 
