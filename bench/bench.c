@@ -134,6 +134,7 @@ static int run_once(const char *cmd, const struct wl *w, union wl_result *out)
     int client_cpu = pingpong ? cpu_server : cpu_client_split;
     if (pin_works)
         pin_to_cpu(client_cpu);
+    int64_t t0 = now_ns();
     if (server_start(&s, cmd, pin_works ? cpu_server : -1) != 0)
         return -1;
     int rc = -1;
@@ -160,6 +161,9 @@ static int run_once(const char *cmd, const struct wl *w, union wl_result *out)
         rc = -1;
     }
     server_stop(&s);
+    if (getenv("BENCH_VERBOSE") != NULL)
+        fprintf(stderr, "bench: workload %d (%s) took %.2f s%s\n", (int)w->kind, cmd,
+                (double)(now_ns() - t0) / 1e9, rc ? " (errors)" : "");
     return rc;
 }
 
@@ -313,6 +317,14 @@ static void print_header(const char *what)
 /* make bench: our server alone                                        */
 
 static int failures;
+
+/* BENCH_ONLY=echo (or latency, fanout, idle, static) runs one section:
+ * for profiling one workload, not for the published figures. */
+static int wanted(const char *section)
+{
+    const char *only = getenv("BENCH_ONLY");
+    return only == NULL || only[0] == '\0' || strstr(only, section) != NULL;
+}
 
 static struct rate_result rate_median_of(const char *cmd, const struct wl *w)
 {
@@ -473,11 +485,16 @@ static void bench_static_rows(void)
 static void bench_ours(const char *outdir)
 {
     print_header("make bench: the C server");
-    bench_latency(outdir);
-    bench_echo_rows();
-    bench_fanout_rows();
-    bench_idle_rows();
-    bench_static_rows();
+    if (wanted("latency"))
+        bench_latency(outdir);
+    if (wanted("echo"))
+        bench_echo_rows();
+    if (wanted("fanout"))
+        bench_fanout_rows();
+    if (wanted("idle"))
+        bench_idle_rows();
+    if (wanted("static"))
+        bench_static_rows();
 }
 
 /* ------------------------------------------------------------------ */
@@ -677,10 +694,14 @@ static void bench_peers(const char *outdir)
         "always means ours is better.  Fan-out and idle use %d connections; echo messages are "
         "%d bytes.\n\n", plan.big_subs, ECHO_PAYLOAD_BYTES);
     out("| figure | peer | ours | peer's | ratio | goal | verdict |\n|---|---|---:|---:|---:|---|---|\n");
-    peers_echo();
-    peers_fanout();
-    peers_idle();
-    peers_static();
+    if (wanted("echo"))
+        peers_echo();
+    if (wanted("fanout"))
+        peers_fanout();
+    if (wanted("idle"))
+        peers_idle();
+    if (wanted("static"))
+        peers_static();
     out("\n%d goal%s missed.\n\n![ratios to the peers](peers.svg)\n", goals_missed,
         goals_missed == 1 ? "" : "s");
     char path[512];

@@ -135,16 +135,18 @@ static int start_connect(struct bc *c)
     return 0;
 }
 
-void bc_send(struct bc *c, const void *p, size_t n)
+void bc_queue(struct bc *c, const void *p, size_t n)
 {
     if (c->fd < 0 && c->connected)
         return;                         /* closed */
     bbuf_append(&c->out, p, n);
     c->bytes_out += n;
-    if (!c->connected)
+}
+
+void bc_flush(struct bc *c)
+{
+    if (c->fd < 0 || !c->connected)
         return;                         /* sent once connected */
-    /* Try at once: most writes fit in the socket buffer, and a
-     * ping-pong client should not wait for another poll() turn. */
     while (bbuf_len(&c->out) > 0) {
         ssize_t w = send(c->fd, bbuf_ptr(&c->out), bbuf_len(&c->out), MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
@@ -153,6 +155,13 @@ void bc_send(struct bc *c, const void *p, size_t n)
             return;                     /* EAGAIN: poll() takes it from here */
         bbuf_consume(&c->out, (size_t)w);
     }
+}
+
+/* A ping-pong client should not wait for another poll() turn. */
+void bc_send(struct bc *c, const void *p, size_t n)
+{
+    bc_queue(c, p, n);
+    bc_flush(c);
 }
 
 void bc_close(struct bc *c)
@@ -255,6 +264,7 @@ static void on_readable(struct bc *c)
     }
     if (c->on_input != NULL)
         c->on_input(c);
+    bc_flush(c);
 }
 
 int loop_run(int64_t until_ns, int (*done)(void *arg), void *arg)
@@ -307,6 +317,7 @@ int loop_run(int64_t until_ns, int (*done)(void *arg), void *arg)
                 c->timer_ns = 0;
                 if (c->on_timer != NULL)
                     c->on_timer(c);
+                bc_flush(c);
             }
         }
     }
@@ -436,7 +447,7 @@ void ws_send_frame(struct bc *c, int opcode, const void *payload, size_t len)
     const unsigned char *src = payload;
     for (size_t i = 0; i < len; i++)
         f[h + i] = src[i] ^ key[i & 3];
-    bc_send(c, f, h + len);
+    bc_queue(c, f, h + len);
     free(big);
 }
 

@@ -70,7 +70,13 @@ void loop_reset(void);
 /* Start a connection to 127.0.0.1:port (queued if BC_CONNECTING_MAX are
  * already in flight).  NULL if the table is full. */
 struct bc *bc_open(int port, bc_fn on_connect, bc_fn on_input, void *user);
+/* Queue bytes; the loop sends them after the callback that queued them
+ * returns, so a burst of frames leaves in one send(). */
+void bc_queue(struct bc *c, const void *p, size_t n);
+/* Queue and send at once. */
 void bc_send(struct bc *c, const void *p, size_t n);
+/* Send what is queued, as far as the socket takes it. */
+void bc_flush(struct bc *c);
 void bc_close(struct bc *c);
 /* Run until `until_ns` or until done(arg) returns nonzero (checked after
  * every turn).  Returns 1 if done() ended it, 0 at the deadline. */
@@ -100,7 +106,7 @@ struct ws_in_frame {
 /* Parse a server frame header.  >0: header length; 0: need more; -1: a
  * masked frame or a bad length. */
 long ws_frame_head(const unsigned char *p, size_t n, struct ws_in_frame *f);
-/* Append a masked client frame (FIN set) of `opcode` to c's output. */
+/* Queue a masked client frame (FIN set) of `opcode` (bc_queue). */
 void ws_send_frame(struct bc *c, int opcode, const void *payload, size_t len);
 /* The opening handshake request for `path` (RFC 6455 section 4.1). */
 void ws_send_handshake(struct bc *c, const char *path);

@@ -502,6 +502,7 @@ static void publish_next(void)
     n_published++;
     if (pub.is_ws) {
         ws_send_frame(pub_conn, 0x1, msg, (size_t)len);
+        bc_flush(pub_conn);
         return;
     }
     int n = snprintf(req, sizeof req,
@@ -822,6 +823,7 @@ int wl_echo(int port, int conns, int depth, int duration_ms, struct rate_result 
     for (int i = 0; i < conns; i++) {
         for (int k = 0; k < echo_depth; k++)
             echo_send_one(loop_conn((size_t)i));
+        bc_flush(loop_conn((size_t)i));
     }
     loop_run(echo_end_ns, NULL, NULL);
     double secs = (double)(now_ns() - start) / 1e9;
