@@ -255,7 +255,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     return (int)(start + (size_t)end);
 }
 
-static int hex_value(char ch)
+int http_hex_digit(char ch)
 {
     if (ch >= '0' && ch <= '9')
         return ch - '0';
@@ -301,8 +301,8 @@ long http_decode_chunked(const char *buf, size_t len, char *out,
             return -400;
         uint64_t size = 0;
         size_t i = pos;
-        while (i < (size_t)cr && hex_value(buf[i]) >= 0) {
-            size = size * 16 + (uint64_t)hex_value(buf[i]);
+        while (i < (size_t)cr && http_hex_digit(buf[i]) >= 0) {
+            size = size * 16 + (uint64_t)http_hex_digit(buf[i]);
             if (size > out_max)
                 return -413;
             i++;
@@ -414,8 +414,8 @@ static long percent_decode(const char *src, size_t len, char *out,
         } else if (ch == '%') {
             if (len - i < 3)
                 return -1;
-            int hi = hex_value(src[i + 1]);
-            int lo = hex_value(src[i + 2]);
+            int hi = http_hex_digit(src[i + 1]);
+            int lo = http_hex_digit(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             ch = (char)(hi * 16 + lo);
@@ -497,7 +497,7 @@ int http_origin_is_valid(const char *s, size_t len)
     size_t host_start = i;
     if (s[i] == '[') {                 /* IPv6 literal */
         i++;
-        while (i < len && (hex_value(s[i]) >= 0 || s[i] == ':' || s[i] == '.'))
+        while (i < len && (http_hex_digit(s[i]) >= 0 || s[i] == ':' || s[i] == '.'))
             i++;
         if (i >= len || s[i] != ']' || i == host_start + 1)
             return 0;

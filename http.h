@@ -114,6 +114,9 @@ int http_parse_u64(const char *s, size_t len, uint64_t *out);
  * (no path, no userinfo, no quotes, no spaces). */
 int http_origin_is_valid(const char *s, size_t len);
 
+/* The value of one hexadecimal digit, or -1. */
+int http_hex_digit(char ch);
+
 /* The reason phrase for a status code ("Not Found"), "Unknown" if none. */
 const char *http_status_text(int status);
 

@@ -32,6 +32,6 @@ const struct route routes[] = {
     { "/hub", "GET", ws_handle_hub,                            /* ARTICLE §4 */
       "WebSocket: every event as JSON; text sent is published" },
     { "/sseStream", "GET", sse_handle,                         /* ARTICLE §5 */
-      "Server-Sent Events: every event, resumable with Last-Event-ID" },
+      "[?lastEventId=N][&closeAfter=N]: Server-Sent Events, resumable with Last-Event-ID" },
     { NULL, NULL, NULL, NULL }
 };

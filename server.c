@@ -89,7 +89,9 @@ static const char *const tech_names[TECH_COUNT] = {
 };
 
 static const char *const state_names[CONN_STATE_COUNT] = {
-    "http", "held_poll", "forever_frame", "websocket", "sse", "closing"
+    [CONN_READING] = "http", [CONN_HELD_POLL] = "held_poll",
+    [CONN_FOREVER_FRAME] = "forever_frame", [CONN_SSE] = "sse",
+    [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
 };
 
 /* ------------------------------------------------------------------ */
@@ -116,11 +118,6 @@ int64_t server_wall_ms(void)
 
 /* ------------------------------------------------------------------ */
 /* stats                                                               */
-
-void stats_count_request(enum technique tech)
-{
-    tech_requests[tech]++;
-}
 
 void conn_count_request(struct conn *c, enum technique tech)
 {
@@ -253,11 +250,18 @@ int conn_write(struct conn *c, const void *data, size_t len)
 {
     if (c->dead || c->state == CONN_CLOSING)
         return -1;
-    if (c->out.len + len > CONN_OUTPUT_MAX) {
+    if (c->out.len + len > c->output_max) {
         conn_drop(c, "slow_consumer");
         return -1;
     }
     return out_append(c, data, len);
+}
+
+void conn_set_output_max(struct conn *c, size_t max)
+{
+    c->output_max = max;
+    if (c->out.max < max + 4096)
+        c->out.max = max + 4096;   /* keep room for out_append's responses */
 }
 
 int conn_write_str(struct conn *c, const char *s)
@@ -756,6 +760,7 @@ static void accept_one(int lfd, int port)
     c->technique = TECH_HTTP;
     c->in.max = CONN_INPUT_MAX;
     c->out.max = CONN_OUTPUT_MAX + STATIC_FILE_MAX_BYTES + 4096;
+    c->output_max = CONN_OUTPUT_MAX;
     c->last_active_ms = now_ms;
     conns[fd] = c;
     n_conns++;

@@ -95,6 +95,7 @@ struct conn {
     int64_t timer_ms;           /* monotonic ms when ops->on_timer runs; 0 = none */
     int64_t request_start_ms;   /* first byte of the request being read, 0 if idle */
     int64_t last_active_ms;     /* last successful read or write */
+    size_t output_max;          /* conn_write's cap: CONN_OUTPUT_MAX unless raised */
 
     /* The request being answered, kept for responses given later (a
      * held poll) and for the log line. */
@@ -130,6 +131,12 @@ int conn_printf(struct conn *c, const char *fmt, ...)
     ;
 /* Bytes waiting to be sent. */
 size_t conn_pending(const struct conn *c);
+
+/* Let conn_write() hold up to `max` unsent bytes on this connection
+ * instead of CONN_OUTPUT_MAX, for a technique whose single reply can be
+ * larger (a WebSocket echo of a message up to 1 MiB).  The technique
+ * still has to keep a slow reader in check itself. */
+void conn_set_output_max(struct conn *c, size_t max);
 
 /* ---- responses ---- */
 
@@ -180,8 +187,6 @@ void conn_set_timer(struct conn *c, int64_t at_ms);
 /* Count the request being answered under a technique, and the bytes of
  * its answer with it.  Call it once per HTTP request, before writing. */
 void conn_count_request(struct conn *c, enum technique tech);
-/* The same without a connection (counts only the request). */
-void stats_count_request(enum technique tech);
 /* Count a delivered event under a technique. */
 void stats_count_delivery(enum technique tech);
 

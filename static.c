@@ -51,17 +51,6 @@ const char *static_root(void)
     return root_path;
 }
 
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Check one decoded segment out[start..end).  0 if servable. */
 static int check_segment(const char *seg, size_t len)
 {
@@ -87,8 +76,8 @@ int static_resolve_path(const char *path, size_t len, char *out, size_t out_size
     for (size_t i = 1; i < len; i++) {
         char ch = path[i];
         if (ch == '%') {
-            int hi = len - i >= 3 ? hex_digit(path[i + 1]) : -1;
-            int lo = len - i >= 3 ? hex_digit(path[i + 2]) : -1;
+            int hi = len - i >= 3 ? http_hex_digit(path[i + 1]) : -1;
+            int lo = len - i >= 3 ? http_hex_digit(path[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -404;
             ch = (char)(hi * 16 + lo);
@@ -226,7 +215,7 @@ static const char *const source_files[] = {
     "server.c", "server.h", "http.c", "http.h", "hub.c", "hub.h",
     "static.c", "static.h", "routes.c", "routes.h", "buf.c", "buf.h",
     "escape.c", "escape.h", "utf8.c", "utf8.h", "sha1.c", "sha1.h",
-    "base64.c", "base64.h", "poll.c", "poll.h", "poll_wire.c", "iframe.c", "iframe.h",
+    "base64.c", "base64.h", "poll.c", "poll.h", "poll_wire.c", "ws_proto.c", "iframe.c", "iframe.h",
     "ws.c", "ws.h", "sse.c", "sse.h", "Makefile", NULL
 };
 
