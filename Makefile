@@ -76,12 +76,12 @@ test-setup:
 # The whole suite against ./server.  TESTS selects scripts, e.g.
 #   make test TESTS='tests/10-http.t'
 TESTS ?= tests/*.t
-test: server unit test-setup
-	BUILD=$(BUILD) SERVER=./server prove $(PROVE_FLAGS) $(TESTS)
+test: server unit test-setup $(BUILD)/bench/bench
+	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite against the sanitizer build.
-test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup
-	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
+test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench
+	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
 
 clean:
 	rm -rf $(BUILD) server

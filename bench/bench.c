@@ -4,8 +4,11 @@
  * figures as a Markdown table (written to OUTDIR/results.md, or
  * OUTDIR/peers.md) with an SVG chart beside it.
  *
- *   bench [-o OUTDIR] [-s SERVER_CMD]            our server alone
- *   bench -p [-o OUTDIR] [-s SERVER_CMD]         ours against the peers
+ *   bench [-o OUTDIR] [-s SERVER]            our server alone
+ *   bench -p [-o OUTDIR] [-s SERVER]         ours against the peers
+ *
+ * SERVER (default ./server) is run as "SERVER -q -p 0 -r www" (and with
+ * "-r bench/www" for the static file); run from the top of the tree.
  *
  * BENCH_QUICK=1 in the environment (or -Q) runs every workload once,
  * small and short (a few seconds in all): the test suite uses it to show
@@ -62,8 +65,10 @@ struct plan {
 };
 
 static struct plan plan;
-static const char *ours_cmd = "./server -q -p 0 -r www";
-static const char *static_cmd = "./server -q -p 0 -r bench/www";
+static const char *server_bin = "./server";   /* -s: another build, or a
+                                                  command prefix such as
+                                                  "perf record -g ./server" */
+static char ours_cmd[1024], static_cmd[1024];
 static const char *static_path = "/small.html";
 static char placement_pingpong[128], placement_split[128];
 static int cpu_server = 0, cpu_client_split = 1;
@@ -740,11 +745,11 @@ int main(int argc, char **argv)
     while ((opt = getopt(argc, argv, "o:s:pQh")) != -1) {
         switch (opt) {
         case 'o': outdir = optarg; break;
-        case 's': ours_cmd = optarg; break;
+        case 's': server_bin = optarg; break;
         case 'p': peers_mode = 1; break;
         case 'Q': plan.quick = 1; break;
         default:
-            fprintf(stderr, "usage: bench [-p] [-Q] [-o OUTDIR] [-s 'SERVER CMD']\n");
+            fprintf(stderr, "usage: bench [-p] [-Q] [-o OUTDIR] [-s SERVER]\n");
             return 2;
         }
     }
@@ -763,6 +768,8 @@ int main(int argc, char **argv)
         plan.duration_ms = 2000;
         plan.idle_conns = FULL_SUBSCRIBERS;
     }
+    snprintf(ours_cmd, sizeof ours_cmd, "%s -q -p 0 -r www", server_bin);
+    snprintf(static_cmd, sizeof static_cmd, "%s -q -p 0 -r bench/www", server_bin);
     mkdir(outdir, 0755);
     char path[512];
     snprintf(path, sizeof path, "%s/%s", outdir, peers_mode ? "peers.md" : "results.md");
