@@ -294,10 +294,12 @@ static void write_svg(const char *path, const char *title, const char *legend,
             fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" "
                     "stroke-width=\"2\"/>\n", x, y + 1, x, y + 21);
         }
-        double shown = bars[i].value2 > 0 ? bars[i].value2 : bars[i].value;
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#333\">%s</text>\n",
+        double shown = bars[i].value2 > bars[i].value ? bars[i].value2 : bars[i].value;
+        char num2[32];
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#333\">%s%s%s</text>\n",
                 LEFT + scale_x(shown, lo, hi, log_scale, WIDTH) + 4, y + 15,
-                fmt_num(num, sizeof num, bars[i].value));
+                fmt_num(num, sizeof num, bars[i].value), bars[i].value2 > 0 ? " / " : "",
+                bars[i].value2 > 0 ? fmt_num(num2, sizeof num2, bars[i].value2) : "");
     }
     fprintf(f, "</svg>\n");
     fclose(f);
