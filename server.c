@@ -63,6 +63,8 @@ static size_t n_allowed_origins;
 /* ---- the state of the loop ---- */
 static struct conn *conns[FD_SETSIZE];   /* indexed by fd */
 static size_t n_conns;
+static int conns_end;                    /* every conns[fd] at fd >= this is NULL,
+                                            so the loop's scans stop here */
 static int listeners[MAX_LISTENERS];
 static int listener_ports[MAX_LISTENERS];
 static size_t n_listeners;
@@ -184,6 +186,8 @@ static void conn_close(struct conn *c)
     }
     close(c->fd);
     conns[c->fd] = NULL;
+    while (conns_end > 0 && conns[conns_end - 1] == NULL)
+        conns_end--;
     n_conns--;
     buf_free(&c->in);
     buf_free(&c->out);
@@ -620,7 +624,7 @@ void stats_handle(struct conn *c, const struct http_request *req)
     (void)req;
 
     conn_count_request(c, TECH_HTTP);
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         if (conns[fd] != NULL)
             by_state[conns[fd]->state]++;
     }
@@ -665,7 +669,7 @@ const struct hub_event *server_publish(enum hub_event_type type,
     const struct hub_event *ev = hub_publish(type, data, len);
     if (ev == NULL)
         return NULL;
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c != NULL && !c->dead && c->ops != NULL && c->ops->on_event != NULL)
             c->ops->on_event(c, ev);
@@ -763,6 +767,8 @@ static void accept_one(int lfd, int port)
     c->output_max = CONN_OUTPUT_MAX;
     c->last_active_ms = now_ms;
     conns[fd] = c;
+    if (fd >= conns_end)
+        conns_end = fd + 1;
     n_conns++;
     connections_accepted++;
 }
@@ -878,7 +884,7 @@ static void begin_shutdown(void)
     for (size_t i = 0; i < n_listeners; i++)
         close(listeners[i]);
     n_listeners = 0;
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c == NULL || c->dead)
             continue;
@@ -894,7 +900,7 @@ static void begin_shutdown(void)
 static int64_t next_deadline(void)
 {
     int64_t due = shutting_down ? shutdown_deadline_ms : next_clock_ms;
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c == NULL)
             continue;
@@ -909,7 +915,7 @@ static int64_t next_deadline(void)
  * held state, close the ones marked. */
 static void finish_turn(void)
 {
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c == NULL)
             continue;
@@ -948,7 +954,7 @@ static void loop_once(void)
         if (listeners[i] > maxfd)
             maxfd = listeners[i];
     }
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c == NULL)
             continue;
@@ -991,7 +997,7 @@ static void loop_once(void)
                 break;
         }
     }
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c == NULL || c->dead)
             continue;
@@ -1154,7 +1160,7 @@ int main(int argc, char **argv)
         loop_once();
     }
 
-    for (int fd = 0; fd < FD_SETSIZE; fd++) {
+    for (int fd = 0; fd < conns_end; fd++) {
         if (conns[fd] != NULL)
             conn_close(conns[fd]);
     }
