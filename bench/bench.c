@@ -244,7 +244,7 @@ static void write_svg(const char *path, const char *title, const char *legend,
                       const struct bar *bars, int n, int log_scale,
                       double lo, double hi, const char *unit)
 {
-    enum { LEFT = 230, WIDTH = 520, ROW = 22, TOP = 50, RIGHT = 90 };
+    enum { LEFT = 300, WIDTH = 480, ROW = 22, TOP = 50, RIGHT = 110 };
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
@@ -522,9 +522,10 @@ static int n_ratio_bars;
 static int goals_missed;
 
 /* One Markdown row: figure, ours, peer, ratio, goal and verdict.
- * higher_is_better: ratio = ours/peer, else peer/ours ("times better"). */
-static void ratio_row(const char *figure, const char *peer, double ours, double theirs,
-                      int higher_is_better, double goal, const char *goal_text)
+ * higher_is_better: ratio = ours/peer, else peer/ours ("times better").
+ * `chart` is the figure's short name on the SVG chart (ASCII). */
+static void ratio_row(const char *chart, const char *figure, const char *peer, double ours,
+                      double theirs, int higher_is_better, double goal, const char *goal_text)
 {
     char a[32], b[32], c[32];
     double ratio = ours > 0 && theirs > 0 ? (higher_is_better ? ours / theirs : theirs / ours) : -1;
@@ -535,7 +536,7 @@ static void ratio_row(const char *figure, const char *peer, double ours, double 
         fmt_num(b, sizeof b, theirs), fmt_num(c, sizeof c, ratio), goal_text, verdict);
     if (n_ratio_bars < MAX_ROWS) {
         struct bar *br = &ratio_bars[n_ratio_bars++];
-        snprintf(br->label, sizeof br->label, "%.30s vs %.20s", figure, peer);
+        snprintf(br->label, sizeof br->label, "%s vs %s", chart, peer);
         br->value = ratio;
         br->value2 = -1;
         br->mark = goal > 0 ? goal : -1;
@@ -577,18 +578,20 @@ static void peers_echo(void)
                 col[run] = res[run][s];
             m[s] = median_rate(col, plan.runs);
         }
-        char figure[96], g[32];
+        char figure[96], g[32], chart[48];
         snprintf(figure, sizeof figure, "echo %d conn x depth %d, msgs/s", shapes[i][0], shapes[i][1]);
+        snprintf(chart, sizeof chart, "echo %dx%d msgs/s", shapes[i][0], shapes[i][1]);
         snprintf(g, sizeof g, "≥ %g× ws", goal[i]);
         if (cmds[1] != NULL)
-            ratio_row(figure, "ws", m[0].per_s, m[1].per_s, 1, goal[i], g);
+            ratio_row(chart, figure, "ws", m[0].per_s, m[1].per_s, 1, goal[i], g);
         if (cmds[2] != NULL)
-            ratio_row(figure, "nodejs-websocket", m[0].per_s, m[2].per_s, 1, 0, "");
+            ratio_row(chart, figure, "nodejs-websocket", m[0].per_s, m[2].per_s, 1, 0, "");
         snprintf(figure, sizeof figure, "echo %d conn x depth %d, p99 µs", shapes[i][0], shapes[i][1]);
+        snprintf(chart, sizeof chart, "echo %dx%d p99", shapes[i][0], shapes[i][1]);
         if (cmds[1] != NULL)
-            ratio_row(figure, "ws", m[0].p99_us, m[1].p99_us, 0, 2, "p99 ≤ ½ ws");
+            ratio_row(chart, figure, "ws", m[0].p99_us, m[1].p99_us, 0, 2, "p99 ≤ ½ ws");
         if (cmds[2] != NULL)
-            ratio_row(figure, "nodejs-websocket", m[0].p99_us, m[2].p99_us, 0, 0, "");
+            ratio_row(chart, figure, "nodejs-websocket", m[0].p99_us, m[2].p99_us, 0, 0, "");
     }
 }
 
@@ -616,17 +619,19 @@ static void peers_fanout(void)
             m[s] = median_rate(col, plan.runs);
         }
         char figure[96];
-        snprintf(figure, sizeof figure, "%s fan-out to %d, deliveries/s",
-                 k ? "/sseStream" : "/hub", plan.big_subs);
+        const char *route = k ? "/sseStream" : "/hub";
+        char chart[48];
+        snprintf(figure, sizeof figure, "%s fan-out to %d, deliveries/s", route, plan.big_subs);
+        snprintf(chart, sizeof chart, "%s fan-out/s", route);
         if (cmds[1] != NULL)
-            ratio_row(figure, k ? "article SSE" : "ws", m[0].per_s, m[1].per_s, 1,
+            ratio_row(chart, figure, k ? "article SSE" : "ws", m[0].per_s, m[1].per_s, 1,
                       k ? 1.6 : 1.3, k ? "≥ 1.6× article" : "≥ 1.3× ws");
         if (cmds[2] != NULL)
-            ratio_row(figure, "nodejs-websocket", m[0].per_s, m[2].per_s, 1, 0, "");
-        snprintf(figure, sizeof figure, "%s fan-out to %d, p99 µs",
-                 k ? "/sseStream" : "/hub", plan.big_subs);
+            ratio_row(chart, figure, "nodejs-websocket", m[0].per_s, m[2].per_s, 1, 0, "");
+        snprintf(figure, sizeof figure, "%s fan-out to %d, p99 µs", route, plan.big_subs);
+        snprintf(chart, sizeof chart, "%s fan-out p99", route);
         if (cmds[1] != NULL)
-            ratio_row(figure, k ? "article SSE" : "ws", m[0].p99_us, m[1].p99_us, 0, 0, "");
+            ratio_row(chart, figure, k ? "article SSE" : "ws", m[0].p99_us, m[1].p99_us, 0, 0, "");
         limit_row(figure, m[0].p99_us, 7000, "≤ 7000 µs");
         snprintf(figure, sizeof figure, "%s fan-out to %d, messages lost",
                  k ? "/sseStream" : "/hub", plan.big_subs);
@@ -658,7 +663,7 @@ static void peers_idle(void)
         snprintf(figure, sizeof figure, "RSS per idle %s connection, KiB", k ? "SSE" : "WebSocket");
         for (int s = 1; s < 3; s++) {
             if (cmds[s] != NULL)
-                ratio_row(figure, names[s], m[0], m[s], 0, 0, "");
+                ratio_row(k ? "idle SSE RSS" : "idle WebSocket RSS", figure, names[s], m[0], m[s], 0, 0, "");
         }
         limit_row(figure, m[0], 4.0, "≤ 4 KiB");
     }
@@ -684,7 +689,7 @@ static void peers_static(void)
         }
     }
     struct rate_result a = median_rate(res[0], plan.runs), b = median_rate(res[1], plan.runs);
-    ratio_row("static keep-alive, requests/s", "nginx", a.per_s, b.per_s, 1, 1.0, "≥ 1.0× nginx");
+    ratio_row("static req/s", "static keep-alive, requests/s", "nginx", a.per_s, b.per_s, 1, 1.0, "≥ 1.0× nginx");
 }
 
 static void bench_peers(const char *outdir)

@@ -41,7 +41,7 @@ is "$md" "$printed" "results.md holds the same tables as printed"
 svg=$(cat "$out/latency.svg" 2>/dev/null)
 like "$svg" '^<svg xmlns="http://www.w3.org/2000/svg"' "latency.svg is an SVG"
 like "$svg" '</svg>$' "latency.svg is complete"
-is "$(printf '%s' "$svg" | grep -c '<rect x="230"')" 28 "latency.svg has a p50 and a p99 bar for 7 techniques x 2 sizes"
+is "$(printf '%s' "$svg" | grep -c '<rect x="300"')" 28 "latency.svg has a p50 and a p99 bar for 7 techniques x 2 sizes"
 
 # A server that does not start is reported, not waited on forever.
 BENCH_QUICK=1 BENCH_ONLY=static timeout 30 "$BENCH_BIN" -s /bin/false -o "$T_TMP/bad" >/dev/null 2>"$T_TMP/bad.err"
