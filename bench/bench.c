@@ -377,7 +377,7 @@ static void bench_latency(const char *outdir)
         "technique's wire format.  %d messages %d ms apart per run; short polls every %d ms, "
         "long polls with wait=%d.  Requests and bytes per delivered message are the "
         "server's own /stats counters over the run (the clock's \"time\" event each "
-        "second is included on the streams).\n\n",
+        "second is included on the streams); delivered counts every run together.\n\n",
         plan.messages, plan.spacing_ms, SHORT_POLL_INTERVAL_MS, LONG_POLL_WAIT_S);
     out("| technique | subscribers | p50 ms | p99 ms | delivered | requests/msg | bytes/msg |\n");
     out("|---|---:|---:|---:|---:|---:|---:|\n");
