@@ -13,6 +13,8 @@ const struct route routes[] = {
       "publish the UTF-8 request body as a \"message\" event; answers {\"id\":N}" },
     { "/stats", "GET, HEAD", stats_handle,
       "JSON: open connections by kind, events, requests and bytes per technique" },
+    { "/wire", "GET, HEAD", wire_handle,
+      "?tech=NAME: the last 4096 bytes the server wrote for a technique, JSON (off with -W)" },
     { "/source", "GET, HEAD", source_handle,
       "?file=NAME: one of the server's own source files, as text (an allow-list)" },
     { "/poll", "GET, HEAD", poll_handle_ajax,                  /* ARTICLE §1.1 */
@@ -33,5 +35,21 @@ const struct route routes[] = {
       "WebSocket: every event as JSON; text sent is published" },
     { "/sseStream", "GET", sse_handle,                         /* ARTICLE §5 */
       "[?lastEventId=N][&closeAfter=N]: Server-Sent Events, resumable with Last-Event-ID" },
+    /* Article mode (article.c): 404 unless ./server --article-mode. */
+    { "/article/state", "GET, HEAD", article_handle_state,
+      "article mode: JSON, writes the article's leaked intervals would have made" },
+    { "/article/sseStream", "GET", article_handle_sse,         /* ARTICLE §5.3 */
+      "article mode: the article's SSE bytes (testEvent never fires)" },
+    { "/article/iframeLongConnection", "GET", article_handle_frame, /* ARTICLE §2 */
+      "article mode: the article's forever frame (localhost:3000 target, leaked interval)" },
+    { "/article/poll/jsonp", "GET", article_handle_jsonp,      /* ARTICLE §1.2 */
+      "article mode: ?callback=F echoed unchecked (open it sandboxed only)" },
+    { "/article/unframed", "GET", article_handle_unframed,     /* ARTICLE §2 */
+      "article mode: ?framing=none|chunked&end=cut|clean, res.write without res.end" },
+    /* The stepper (step.c): only on the control port of ./server --step. */
+    { "/step/state", "GET, HEAD", step_handle_state,
+      "stepper: JSON record of the last select() iteration (control port)" },
+    { "/step/next", "POST", step_handle_next,
+      "stepper: ?n=K run K loop iterations, answer the last one's record (control port)" },
     { NULL, NULL, NULL, NULL }
 };

@@ -24,6 +24,8 @@ extern const struct route routes[];
 
 /* server.c */
 route_handler publish_handle, stats_handle;
+/* wire.c */
+route_handler wire_handle;
 /* static.c */
 route_handler source_handle;
 /* poll.c - ARTICLE §1 */
@@ -35,5 +37,10 @@ route_handler iframe_handle;
 route_handler ws_handle_echo, ws_handle_hub;
 /* sse.c - ARTICLE §5 */
 route_handler sse_handle;
+/* article.c - the article's own code, bugs included (--article-mode) */
+route_handler article_handle_state, article_handle_sse, article_handle_frame;
+route_handler article_handle_jsonp, article_handle_unframed;
+/* step.c - the event-loop stepper (--step); its control port only */
+route_handler step_handle_state, step_handle_next;
 
 #endif

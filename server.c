@@ -40,10 +40,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "article.h"
 #include "escape.h"
 #include "routes.h"
 #include "static.h"
+#include "step.h"
 #include "utf8.h"
+#include "wire.h"
 
 enum {
     MAX_LISTENERS = 8,
@@ -59,6 +62,11 @@ enum {
 static int quiet;
 static const char *allowed_origins[MAX_ALLOWED_ORIGINS];
 static size_t n_allowed_origins;
+/* Step mode (step.c): the data plane runs one select() iteration per step
+ * and is recorded; the control plane (the stepper's own port) is served
+ * in between.  Off by default: then every hook below is one flag check. */
+static int step_mode;
+enum plane { PLANE_DATA = 0, PLANE_CONTROL = 1 };
 
 /* ---- the state of the loop ---- */
 static struct conn *conns[FD_SETSIZE];   /* indexed by fd */
@@ -67,6 +75,7 @@ static int conns_end;                    /* every conns[fd] at fd >= this is NUL
                                             so the loop's scans stop here */
 static int listeners[MAX_LISTENERS];
 static int listener_ports[MAX_LISTENERS];
+static enum plane listener_planes[MAX_LISTENERS];
 static size_t n_listeners;
 static int spare_fd = -1;                /* given up to accept-and-refuse at EMFILE */
 static int64_t now_ms;
@@ -84,6 +93,13 @@ static uint64_t connections_accepted;
 static uint64_t connections_refused;
 static const char *drop_reasons[MAX_DROP_REASONS];
 static uint64_t drop_counts[MAX_DROP_REASONS];
+static struct {                          /* the latest conn_drop(), for the fault buttons */
+    const char *reason;                  /* NULL until the first */
+    enum technique technique;
+    uint64_t conn_id;
+    int64_t after_ms;                    /* how long the connection had been open */
+    int64_t at_ms;                       /* uptime when it happened */
+} last_drop;
 
 static const char *const tech_names[TECH_COUNT] = {
     "http", "short_poll", "long_poll", "iframe_poll", "jsonp_poll",
@@ -95,6 +111,12 @@ static const char *const state_names[CONN_STATE_COUNT] = {
     [CONN_FOREVER_FRAME] = "forever_frame", [CONN_SSE] = "sse",
     [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
 };
+
+/* 1 if this connection's doings go into the stepper's record. */
+static int stepping(const struct conn *c)
+{
+    return step_mode && !c->control_plane;
+}
 
 /* ------------------------------------------------------------------ */
 /* time                                                                */
@@ -130,6 +152,11 @@ void conn_count_request(struct conn *c, enum technique tech)
 void stats_count_delivery(enum technique tech)
 {
     tech_deliveries[tech]++;
+}
+
+const char *server_technique_name(enum technique tech)
+{
+    return (unsigned)tech < TECH_COUNT ? tech_names[tech] : "?";
 }
 
 static void count_drop(const char *reason)
@@ -178,6 +205,8 @@ static void log_request(struct conn *c)
 
 static void conn_close(struct conn *c)
 {
+    if (stepping(c))
+        step_note(STEP_CLOSE, c->fd, "closed fd %d (%s)", c->fd, state_names[c->state]);
     if (c->ops != NULL && c->ops->on_close != NULL)
         c->ops->on_close(c);
     if (c->log_status != 0) {   /* a stream: log it with what it sent */
@@ -203,8 +232,16 @@ void conn_close_after_flush(struct conn *c)
 
 void conn_drop(struct conn *c, const char *reason)
 {
-    if (!c->dead)
+    if (!c->dead && stepping(c))
+        step_note(STEP_CLOSE, c->fd, "fd %d dropped: %s", c->fd, reason);
+    if (!c->dead) {
         count_drop(reason);
+        last_drop.reason = reason;
+        last_drop.technique = c->technique;
+        last_drop.conn_id = c->id;
+        last_drop.after_ms = now_ms - c->opened_ms;
+        last_drop.at_ms = now_ms - start_ms;
+    }
     c->dead = 1;
 }
 
@@ -216,6 +253,9 @@ void conn_set_timer(struct conn *c, int64_t at_ms)
 void conn_enter(struct conn *c, enum conn_state state, enum technique tech,
                 const struct stream_ops *ops, void *tech_state)
 {
+    if (stepping(c))
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> %s (%s)", c->fd, state_names[c->state],
+                  state_names[state], c->log_target);
     c->state = state;
     c->technique = tech;
     c->ops = ops;
@@ -247,6 +287,7 @@ static int out_append(struct conn *c, const void *data, size_t len)
      * answered (by the time the socket takes them, a held poll may
      * already be back to reading its next request). */
     tech_bytes[c->technique] += (uint64_t)len;
+    wire_record(c->technique, c->id, data, len);   /* one bounded copy (wire.h) */
     return 0;
 }
 
@@ -388,6 +429,9 @@ void conn_end_stream(struct conn *c)
 
 void conn_resume_reading(struct conn *c)
 {
+    if (stepping(c))
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> http (answered; reading the next request)",
+                  c->fd, state_names[c->state]);
     if (c->ops != NULL && c->ops->on_close != NULL)
         c->ops->on_close(c);
     c->ops = NULL;
@@ -401,6 +445,7 @@ void conn_resume_reading(struct conn *c)
 /* Send as much output as the socket takes now. */
 static void conn_flush(struct conn *c)
 {
+    uint64_t before = c->bytes_sent;
     while (c->out.len > 0 && !c->dead) {
         ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
@@ -415,6 +460,10 @@ static void conn_flush(struct conn *c)
         c->bytes_sent += (uint64_t)n;
         c->last_active_ms = now_ms;
     }
+    if (stepping(c) && c->bytes_sent != before)
+        step_note(STEP_WRITE, c->fd, "wrote %llu bytes to fd %d (%s)%s",
+                  (unsigned long long)(c->bytes_sent - before), c->fd,
+                  state_names[c->state], c->out.len > 0 ? ", more pending" : "");
     if (c->out.len == 0)
         buf_free(&c->out);   /* idle connections hold no output buffer */
 }
@@ -478,6 +527,10 @@ static void dispatch(struct conn *c, const struct http_request *req)
 {
     remember_request(c, req);
     for (const struct route *r = routes; r->path != NULL; r++) {
+        /* The stepper's control port serves /step/ and static files only:
+         * nothing there may join the data plane it steers. */
+        if (c->control_plane && strncmp(r->path, "/step/", 6) != 0)
+            continue;
         if (strlen(r->path) != req->path_len
             || memcmp(r->path, req->path, req->path_len) != 0)
             continue;
@@ -649,7 +702,15 @@ void stats_handle(struct conn *c, const struct http_request *req)
         buf_printf(&b, "%s\"%s\":%llu", i ? "," : "", drop_reasons[i],
                    (unsigned long long)drop_counts[i]);
     }
-    buf_printf(&b, "},\"accepted\":%llu,\"refused\":%llu,\"uptime_ms\":%lld}\n",
+    buf_append_str(&b, "},\"last_drop\":");
+    if (last_drop.reason == NULL)
+        buf_append_str(&b, "null");
+    else
+        buf_printf(&b, "{\"reason\":\"%s\",\"technique\":\"%s\",\"conn\":%llu,"
+                   "\"after_ms\":%lld,\"at_ms\":%lld}", last_drop.reason,
+                   tech_names[last_drop.technique], (unsigned long long)last_drop.conn_id,
+                   (long long)last_drop.after_ms, (long long)last_drop.at_ms);
+    buf_printf(&b, ",\"accepted\":%llu,\"refused\":%llu,\"uptime_ms\":%lld}\n",
                (unsigned long long)connections_accepted,
                (unsigned long long)connections_refused,
                (long long)(now_ms - start_ms));
@@ -669,6 +730,9 @@ const struct hub_event *server_publish(enum hub_event_type type,
     const struct hub_event *ev = hub_publish(type, data, len);
     if (ev == NULL)
         return NULL;
+    if (step_mode)
+        step_note(STEP_EVENT, -1, "published event %llu (%s): each stream's on_event runs",
+                  (unsigned long long)ev->id, type == HUB_EVENT_TIME ? "time" : "message");
     for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
         if (c != NULL && !c->dead && c->ops != NULL && c->ops->on_event != NULL)
@@ -728,7 +792,7 @@ static int set_nonblocking(int fd)
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-static void accept_one(int lfd, int port)
+static void accept_one(int lfd, int port, enum plane plane)
 {
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
@@ -759,6 +823,8 @@ static void accept_one(int lfd, int port)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fd = fd;
+    c->id = connections_accepted + 1;
+    c->opened_ms = now_ms;
     c->local_port = port;
     c->state = CONN_READING;
     c->technique = TECH_HTTP;
@@ -766,11 +832,14 @@ static void accept_one(int lfd, int port)
     c->out.max = CONN_OUTPUT_MAX + STATIC_FILE_MAX_BYTES + 4096;
     c->output_max = CONN_OUTPUT_MAX;
     c->last_active_ms = now_ms;
+    c->control_plane = plane == PLANE_CONTROL;
     conns[fd] = c;
     if (fd >= conns_end)
         conns_end = fd + 1;
     n_conns++;
     connections_accepted++;
+    if (stepping(c))
+        step_note(STEP_ACCEPT, fd, "accepted fd %d on port %d", fd, port);
 }
 
 /* ------------------------------------------------------------------ */
@@ -794,6 +863,14 @@ static void conn_on_readable(struct conn *c)
     if (n < 0) {
         conn_drop(c, "read_error");
         return;
+    }
+    if (stepping(c)) {
+        if (n == 0)
+            step_note(STEP_READ, c->fd, "read 0 bytes on fd %d (%s): the peer closed",
+                      c->fd, state_names[c->state]);
+        else
+            step_note(STEP_READ, c->fd, "read %zd bytes on fd %d (%s)", n, c->fd,
+                      state_names[c->state]);
     }
     if (n == 0) {
         c->peer_closed = 1;
@@ -845,6 +922,10 @@ static void run_timers(struct conn *c)
     int64_t due = conn_deadline(c);
     if (due == 0 || now_ms < due || c->dead)
         return;
+    if (stepping(c))
+        step_note(STEP_TIMER, c->fd, "timer due on fd %d (%s%s)", c->fd,
+                  state_names[c->state], c->close_after_flush ? ", closing"
+                  : c->state == CONN_READING ? ", idle or slow request" : "");
     if (c->close_after_flush) {
         c->dead = 1;     /* the peer never drained its last response */
         return;
@@ -897,12 +978,13 @@ static void begin_shutdown(void)
     }
 }
 
-static int64_t next_deadline(void)
+static int64_t next_deadline(enum plane plane)
 {
-    int64_t due = shutting_down ? shutdown_deadline_ms : next_clock_ms;
+    int64_t due = shutting_down ? shutdown_deadline_ms
+                  : plane == PLANE_DATA ? next_clock_ms : now_ms + STEP_IDLE_WAKE_MS;
     for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
-        if (c == NULL)
+        if (c == NULL || c->control_plane != (plane == PLANE_CONTROL))
             continue;
         int64_t d = conn_deadline(c);
         if (d != 0 && d < due)
@@ -913,11 +995,11 @@ static int64_t next_deadline(void)
 
 /* Flush what handlers wrote this turn, resume connections back from a
  * held state, close the ones marked. */
-static void finish_turn(void)
+static void finish_turn(enum plane plane)
 {
     for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
-        if (c == NULL)
+        if (c == NULL || c->control_plane != (plane == PLANE_CONTROL))
             continue;
         if (c->resume_pending) {
             c->resume_pending = 0;
@@ -934,6 +1016,9 @@ static void finish_turn(void)
                 c->ops->on_close(c);
             c->ops = NULL;
             c->tech = NULL;
+            if (stepping(c))
+                step_note(STEP_STATE, fd, "fd %d: %s -> closing (all sent; shutdown(SHUT_WR))",
+                          fd, state_names[c->state]);
             c->state = CONN_CLOSING;
             shutdown(c->fd, SHUT_WR);
         }
@@ -942,21 +1027,53 @@ static void finish_turn(void)
     }
 }
 
-static void loop_once(void)
+/* Record the fd_sets about to go to select() (step mode, data plane). */
+static void step_record_sets(const fd_set *rfds, const fd_set *wfds, int maxfd)
+{
+    char role[STEP_ROLE_MAX];
+    for (int fd = 0; fd <= maxfd; fd++) {
+        int r = FD_ISSET(fd, rfds), w = FD_ISSET(fd, wfds);
+        if (!r && !w)
+            continue;
+        snprintf(role, sizeof role, "%s", conns[fd] != NULL
+                 ? state_names[conns[fd]->state] : "listener");
+        for (size_t i = 0; i < n_listeners; i++) {
+            if (listeners[i] == fd)
+                snprintf(role, sizeof role, "listener :%d", listener_ports[i]);
+        }
+        step_watch(fd, role, r, w);
+    }
+}
+
+static void step_record_ready(const fd_set *rfds, const fd_set *wfds, int maxfd)
+{
+    for (int fd = 0; fd <= maxfd; fd++) {
+        if (FD_ISSET(fd, rfds) || FD_ISSET(fd, wfds))
+            step_ready(fd, FD_ISSET(fd, rfds), FD_ISSET(fd, wfds));
+    }
+}
+
+/* One turn of the loop over one plane: the data plane (the techniques)
+ * always; the control plane only in step mode, between data turns (see
+ * step.c for why).  Each plane's select() sees only its own descriptors. */
+static void loop_once(enum plane plane)
 {
     fd_set rfds, wfds;
     int maxfd = -1;
+    int record = step_mode && plane == PLANE_DATA;
 
     FD_ZERO(&rfds);
     FD_ZERO(&wfds);
     for (size_t i = 0; i < n_listeners; i++) {
+        if (listener_planes[i] != plane)
+            continue;
         FD_SET(listeners[i], &rfds);
         if (listeners[i] > maxfd)
             maxfd = listeners[i];
     }
     for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
-        if (c == NULL)
+        if (c == NULL || c->control_plane != (plane == PLANE_CONTROL))
             continue;
         if (wants_read(c))
             FD_SET(fd, &rfds);
@@ -966,9 +1083,14 @@ static void loop_once(void)
             maxfd = fd;
     }
 
-    int64_t wait = next_deadline() - monotonic_ms();
+    int64_t wait = next_deadline(plane) - monotonic_ms();
     if (wait < 0)
         wait = 0;
+    if (record) {
+        step_begin(now_ms, wait);
+        step_record_sets(&rfds, &wfds, maxfd);
+        wait = 0;     /* the wait for the step was the waiting */
+    }
     struct timeval tv = { (time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000 };
     int ready = select(maxfd + 1, &rfds, &wfds, NULL, &tv);
     now_ms = monotonic_ms();
@@ -980,26 +1102,30 @@ static void loop_once(void)
         FD_ZERO(&rfds);
         FD_ZERO(&wfds);
     }
+    if (record)
+        step_record_ready(&rfds, &wfds, maxfd);
 
-    if (!shutting_down && now_ms >= next_clock_ms) {
+    if (plane == PLANE_DATA && !shutting_down && now_ms >= next_clock_ms) {
+        if (record)
+            step_note(STEP_TIMER, -1, "timer due: the clock (every %d ms)", CLOCK_INTERVAL_MS);
         publish_clock();
         next_clock_ms += CLOCK_INTERVAL_MS;
         if (next_clock_ms <= now_ms)       /* we were stopped: do not burst */
             next_clock_ms = now_ms + CLOCK_INTERVAL_MS;
     }
     for (size_t i = 0; i < n_listeners; i++) {
-        if (!FD_ISSET(listeners[i], &rfds))
+        if (listener_planes[i] != plane || !FD_ISSET(listeners[i], &rfds))
             continue;
         for (int k = 0; k < ACCEPTS_PER_TURN; k++) {
             size_t before = connections_accepted + connections_refused;
-            accept_one(listeners[i], listener_ports[i]);
+            accept_one(listeners[i], listener_ports[i], plane);
             if (connections_accepted + connections_refused == before)
                 break;
         }
     }
     for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
-        if (c == NULL || c->dead)
+        if (c == NULL || c->dead || c->control_plane != (plane == PLANE_CONTROL))
             continue;
         if (FD_ISSET(fd, &rfds))
             conn_on_readable(c);
@@ -1007,7 +1133,17 @@ static void loop_once(void)
             conn_flush(c);
         run_timers(c);
     }
-    finish_turn();
+    finish_turn(plane);
+    if (record)
+        step_end();
+}
+
+/* Step mode: serve the control plane (the stepper page and its
+ * requests) until the reader asks for a data iteration. */
+static void wait_for_step(void)
+{
+    while (!step_take() && !stop_requested)
+        loop_once(PLANE_CONTROL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1037,6 +1173,31 @@ static int open_listener(int port, int *bound_port)
     return fd;
 }
 
+/* Step mode: the stepper's control listener, its own plane (step.c). */
+static int open_control_listener(int port)
+{
+    int bound;
+    if (n_listeners == MAX_LISTENERS) {
+        fprintf(stderr, "server: no room for the stepper's port (at most %d listeners)\n",
+                MAX_LISTENERS);
+        return -1;
+    }
+    int fd = open_listener(port, &bound);
+    if (fd < 0) {
+        fprintf(stderr, "server: cannot listen on %s:%d: %s\n", bind_address, port,
+                strerror(errno));
+        return -1;
+    }
+    listeners[n_listeners] = fd;
+    listener_planes[n_listeners] = PLANE_CONTROL;
+    listener_ports[n_listeners++] = bound;
+    step_set_ports(listener_ports, (int)n_listeners - 1, bound);
+    step_mode = 1;
+    fprintf(stderr, "stepper on http://%s:%d/stepper.html (steered from loopback "
+            "only; the loop waits for it)\n", bind_address, bound);
+    return 0;
+}
+
 /* Let accept() return descriptors up to FD_SETSIZE and a little beyond,
  * so that the connection past the limit is answered 503 rather than left
  * in the kernel's queue. */
@@ -1055,7 +1216,8 @@ static void raise_fd_limit(void)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: server [-p PORT]... [-r DIR] [-b ADDR] [-o ORIGIN]... [-q] [-h]\n"
+            "usage: server [-p PORT]... [-r DIR] [-b ADDR] [-o ORIGIN]... [-q] [-W]\n"
+            "              [-A | --article-mode] [-S PORT | --step[=PORT]] [-h]\n"
             "  -p PORT    listen on PORT (repeatable; 0 = any free port);\n"
             "             default 3000, 3001 and 3002, the article's ports\n"
             "  -r DIR     serve static files from DIR (default ./www)\n"
@@ -1063,6 +1225,15 @@ static void usage(FILE *out)
             "  -o ORIGIN  accept WebSocket handshakes only from this Origin\n"
             "             (repeatable; default: any origin)\n"
             "  -q         no request log on stderr\n"
+            "  -W         no wire view: do not keep the last bytes sent per\n"
+            "             technique, and answer GET /wire with 404\n"
+            "  -A, --article-mode\n"
+            "             UNSAFE, for watching the article's bugs: serve its code\n"
+            "             as written on the /article/ routes (404 without it)\n"
+            "  -S PORT, --step[=PORT]\n"
+            "             run the select() loop one iteration at a time, steered\n"
+            "             from http://127.0.0.1:PORT/stepper.html (loopback only;\n"
+            "             --step alone: port 3100; 0 = any free port)\n"
             "  -h         this help\n"
             "\nroutes (on every port):\n"
             "  GET  /, /<file>              static files from the www root\n");
@@ -1078,14 +1249,48 @@ static int parse_port(const char *s)
     return (int)v;
 }
 
+/* POSIX getopt() knows no long options.  Before it runs, the two long
+ * spellings become their short ones in place: "--article-mode" -> "-A",
+ * "--step" -> "-S3100", "--step=PORT" -> "-S" "PORT" (as "-SPORT").
+ * Only words in option position are rewritten: not the value of an
+ * option that takes one ("-r --step" serves a directory so named), and
+ * nothing after "--". */
+static void translate_long_options(int argc, char **argv)
+{
+    static char article_short[] = "-A";
+    static char step_default[] = "-S3100";
+    static char step_with_port[32];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0 || a[0] != '-')
+            return;            /* getopt stops here too */
+        if (strcmp(a, "--article-mode") == 0) {
+            argv[i] = article_short;
+        } else if (strcmp(a, "--step") == 0) {
+            argv[i] = step_default;
+        } else if (strncmp(a, "--step=", 7) == 0
+                   && strlen(a + 7) < sizeof step_with_port - 2) {
+            snprintf(step_with_port, sizeof step_with_port, "-S%s", a + 7);
+            argv[i] = step_with_port;
+        } else if (a[1] != '-') {
+            /* "-p 3000", "-qr www": the next word is an option's value */
+            size_t k = strcspn(a + 1, "prboS");
+            if (a[1 + k] != '\0' && a[2 + k] == '\0')
+                i++;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     int ports[MAX_LISTENERS];
     size_t n_ports = 0;
     const char *root = "./www";
     int opt;
+    int control_port = -1;
 
-    while ((opt = getopt(argc, argv, "p:r:b:o:qh")) != -1) {
+    translate_long_options(argc, argv);
+    while ((opt = getopt(argc, argv, "p:r:b:o:qWhAS:")) != -1) {
         switch (opt) {
         case 'p':
             if (n_ports == MAX_LISTENERS || (ports[n_ports] = parse_port(optarg)) < 0) {
@@ -1104,6 +1309,14 @@ int main(int argc, char **argv)
             allowed_origins[n_allowed_origins++] = optarg;
             break;
         case 'q': quiet = 1; break;
+        case 'W': wire_set_enabled(0); break;
+        case 'A': article_mode_set(1); break;
+        case 'S':
+            if ((control_port = parse_port(optarg)) < 0) {
+                fprintf(stderr, "server: bad -S (--step) port: %s\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -1140,9 +1353,15 @@ int main(int argc, char **argv)
             return 1;
         }
         listeners[n_listeners] = fd;
+        listener_planes[n_listeners] = PLANE_DATA;
         listener_ports[n_listeners++] = bound;
         fprintf(stderr, "listening on http://%s:%d\n", bind_address, bound);
     }
+    if (control_port >= 0 && open_control_listener(control_port) != 0)
+        return 1;
+    if (article_mode_on())
+        fprintf(stderr, "server: ARTICLE MODE: the article's unsafe code answers "
+                "on /article/ (see /article-mode.html)\n");
     spare_fd = open("/dev/null", O_RDONLY);
 
     now_ms = monotonic_ms();
@@ -1154,10 +1373,16 @@ int main(int argc, char **argv)
             /* Close at once what begin_shutdown ended, and look at the
              * loop condition again: with nothing left open, waiting in
              * select() for the grace period would only delay the exit. */
-            finish_turn();
+            finish_turn(PLANE_DATA);
+            finish_turn(PLANE_CONTROL);
             continue;
         }
-        loop_once();
+        if (step_mode && !shutting_down) {
+            wait_for_step();
+            if (stop_requested)
+                continue;
+        }
+        loop_once(PLANE_DATA);
     }
 
     for (int fd = 0; fd < conns_end; fd++) {

@@ -79,6 +79,8 @@ struct stream_ops {
 
 struct conn {
     int fd;
+    uint64_t id;                /* serial number, 1 for the first accepted (wire view, last_drop) */
+    int64_t opened_ms;          /* monotonic ms when it was accepted */
     int local_port;             /* the listening port it came in on */
     enum conn_state state;
     enum technique technique;   /* what its bytes are counted under */
@@ -91,6 +93,7 @@ struct conn {
     int peer_closed;            /* read() returned 0 */
     int resume_pending;         /* back in CONN_READING: parse buffered input */
     int sent_continue;          /* "100 Continue" sent for this request */
+    int control_plane;          /* came in on the stepper's control port (step.c) */
     int64_t close_deadline_ms;  /* when a closing connection is cut anyway */
     int64_t timer_ms;           /* monotonic ms when ops->on_timer runs; 0 = none */
     int64_t request_start_ms;   /* first byte of the request being read, 0 if idle */
@@ -189,6 +192,8 @@ void conn_set_timer(struct conn *c, int64_t at_ms);
 void conn_count_request(struct conn *c, enum technique tech);
 /* Count a delivered event under a technique. */
 void stats_count_delivery(enum technique tech);
+/* The name a technique has in /stats and /wire ("sse", "long_poll" ...). */
+const char *server_technique_name(enum technique tech);
 
 /* ---- the hub ---- */
 

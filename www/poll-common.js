@@ -36,6 +36,7 @@ const PollCommon = (() => {
     if (data.missed) line(`(${data.missed} events left the server's ring before this poll: missed)`, 'note');
     if (data.reset) line('(the server restarted: cursor reset)', 'note');
     for (const ev of data.events) {
+      if (typeof Fault !== 'undefined') Fault.seen(ev);   // the fault buttons count repeats and probes
       if (ev.type === 'time') {
         document.getElementById('clock').textContent = ev.data;
       } else {
@@ -76,5 +77,11 @@ const PollCommon = (() => {
     });
   }
 
-  return { param, typeParam, line, show, status, countRequest, backoff, setUpPublish };
+  // The wire view and the fault buttons (wire.js, fault.js), after the page.
+  function addPanels(wire, fault) {
+    if (typeof Wire !== 'undefined') Wire.panel(wire);
+    if (typeof Fault !== 'undefined') Fault.panel(fault);
+  }
+
+  return { param, typeParam, line, show, status, countRequest, backoff, setUpPublish, addPanels };
 })();
