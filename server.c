@@ -379,6 +379,13 @@ void conn_respond(struct conn *c, int status, const char *content_type,
         conn_close_after_flush(c);
 }
 
+void conn_respond_json(struct conn *c, int status, const char *body, size_t len)
+{
+    conn_respond(c, status, "application/json",
+                 "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n",
+                 body, len);
+}
+
 void conn_respond_error(struct conn *c, int status, const char *message)
 {
     char body[256];
@@ -672,9 +679,7 @@ void publish_handle(struct conn *c, const struct http_request *req)
     }
     int n = snprintf(reply, sizeof reply, "{\"id\":%llu}\n",
                      (unsigned long long)ev->id);
-    conn_respond(c, 200, "application/json",
-                 "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n",
-                 reply, (size_t)n);
+    conn_respond_json(c, 200, reply, (size_t)n);
 }
 
 void stats_handle(struct conn *c, const struct http_request *req)
@@ -725,9 +730,7 @@ void stats_handle(struct conn *c, const struct http_request *req)
         conn_respond_error(c, 500, "out of memory");
         return;
     }
-    conn_respond(c, 200, "application/json",
-                 "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n",
-                 b.data, b.len);
+    conn_respond_json(c, 200, b.data, b.len);
     buf_free(&b);
 }
 
