@@ -77,12 +77,12 @@ test-setup:
 # The whole suite against ./server.  TESTS selects scripts, e.g.
 #   make test TESTS='tests/10-http.t'
 TESTS ?= tests/*.t
-test: server unit test-setup
-	BUILD=$(BUILD) SERVER=./server prove $(PROVE_FLAGS) $(TESTS)
+test: server unit test-setup $(BUILD)/bench/bench
+	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite against the sanitizer build.
-test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup
-	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san prove $(PROVE_FLAGS) $(TESTS)
+test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench
+	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite with the server under valgrind's memcheck: an invalid
 # read or write, a use of uninitialised memory, or a leak left at exit
@@ -157,3 +157,40 @@ fuzz: fuzz-build
 
 clean:
 	rm -rf $(BUILD) server
+
+# ---- the benchmark (bench/, issue 9) ----
+# `make bench` runs our server alone; `make bench-peers` runs the same
+# workloads against npm ws, the article's nodejs-websocket and SSE
+# servers (installed by npm into $(BENCH_NODE), never committed) and
+# nginx where installed.  BENCH_QUICK=1 makes either a few-second run.
+BENCH_SRC  = bench/bench.c bench/client.c bench/proc.c bench/workloads.c
+BENCH_OBJ  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
+BENCH_BIN  = $(BUILD)/bench/bench
+BENCH_NODE = $(BUILD)/bench/node
+BENCH_OUT ?= bench
+
+$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BENCH_BIN): $(BENCH_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJ) -lm
+
+.PHONY: bench bench-peers bench-node
+bench: server $(BENCH_BIN)
+	$(BENCH_BIN) -o $(if $(BENCH_QUICK),$(BUILD)/bench,$(BENCH_OUT))
+
+# The peers' npm packages, at the versions in bench/peers/package.json.
+bench-node:
+	@mkdir -p $(BENCH_NODE)
+	@cp bench/peers/package.json $(BENCH_NODE)/package.json
+	@test -d $(BENCH_NODE)/node_modules/ws -a -d $(BENCH_NODE)/node_modules/nodejs-websocket \
+	  || npm install --prefix $(BENCH_NODE) --no-audit --no-fund --loglevel=error
+
+bench-peers: server $(BENCH_BIN) bench-node
+	BENCH_PEER_WS="node bench/peers/ws-server.js" \
+	BENCH_PEER_NWS="node bench/peers/nodejs-websocket-server.js" \
+	BENCH_PEER_SSE="node bench/peers/sse-server.js" \
+	BENCH_PEER_NGINX="$$(command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx && echo 'sh bench/peers/nginx.sh {PORT}')" \
+	NODE_PATH=$(abspath $(BENCH_NODE))/node_modules \
+	$(BENCH_BIN) -p -o $(if $(BENCH_QUICK),$(BUILD)/bench,$(BENCH_OUT))

@@ -304,7 +304,7 @@ static int random_task_id(char *out)
 
 static void respond_json(struct conn *c, int status, const char *body, int n)
 {
-    conn_respond(c, status, "application/json", POLL_HEADERS, body, (size_t)n);
+    conn_respond_json(c, status, body, (size_t)n);
 }
 
 /* The ticket named by ?id=, NULL after answering 400 or 404. */

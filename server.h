@@ -152,6 +152,11 @@ void conn_set_output_max(struct conn *c, size_t max);
 void conn_respond(struct conn *c, int status, const char *content_type,
                   const char *extra_headers, const void *body, size_t len);
 
+/* A JSON answer that any page may read (Access-Control-Allow-Origin: *:
+ * the data is public) and no cache may keep (Cache-Control: no-store:
+ * it is live).  /publish, /stats, /wire and the poll answers use it. */
+void conn_respond_json(struct conn *c, int status, const char *body, size_t len);
+
 /* An error response with a short text body, then close after flushing. */
 void conn_respond_error(struct conn *c, int status, const char *message);
 

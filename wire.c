@@ -179,8 +179,6 @@ void wire_handle(struct conn *c, const struct http_request *req)
         conn_respond_error(c, 500, "out of memory");
         return;
     }
-    conn_respond(c, 200, "application/json",
-                 "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n",
-                 b.data, b.len);
+    conn_respond_json(c, 200, b.data, b.len);
     buf_free(&b);
 }
