@@ -63,6 +63,12 @@ first = base["last_id"]
 stayers = [make(k, first) for k in KINDS]
 for c in stayers:
     c.start()
+# WebSocket /hub and the forever frame have no cursor: a message published
+# before their subscription is live is not theirs to miss.  Any event (the
+# clock ticks every second) proves the subscription is live.
+t0 = time.monotonic()
+while time.monotonic() < t0 + 10 and not all(c.events for c in stayers):
+    time.sleep(0.05)
 
 published = []
 errors = []
