@@ -91,7 +91,8 @@ VALGRIND ?= valgrind --quiet --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect,possible \
             --show-leak-kinds=definite,indirect,possible
 test-valgrind: server unit test-setup
-	BUILD=$(BUILD) SERVER=./server SERVER_WRAPPER="$(VALGRIND)" prove $(PROVE_FLAGS) $(TESTS)
+	BUILD=$(BUILD) SERVER=./server SERVER_WRAPPER="$(VALGRIND)" TIME_SCALE=3 \
+	    NODE_TAP_TIMEOUT=360 prove $(PROVE_FLAGS) $(TESTS)
 
 # The soak (tests/soak.sh): clients of every technique coming, publishing
 # and leaving at random for SOAK_SECONDS, then no stayer lost an event and

@@ -134,8 +134,11 @@ export const CHROMIUM_ARGS = [
   '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
 ];
-const DEFAULT_TIMEOUT_MS = 60000;        // the whole script, browser included
-const ACTION_TIMEOUT_MS = 10000;         // one goto / waitFor / click
+// TIME_SCALE stretches both for a slow server (make test-valgrind sets 3);
+// it never shortens them.
+const TIME_SCALE = Math.max(1, Number(env.TIME_SCALE) || 1);
+const DEFAULT_TIMEOUT_MS = 60000 * TIME_SCALE;   // the whole script, browser included
+const ACTION_TIMEOUT_MS = 10000 * TIME_SCALE;    // one goto / waitFor / click
 
 // Launch Chromium with a fresh profile in a temp dir.  Returns
 // { context, userDataDir, close }.  run() does this for you.

@@ -87,6 +87,10 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   page = await newPage();
   await page.goto(`${BASE}/iframe-long-connection.html`);
   await page.click('text=开始连接');
+  // The forever frame does not resume: publish only once the frame is
+  // live (its first event, the time, is on the page), or the message may
+  // go out before the stream exists (seen under valgrind).
+  await page.waitForFunction(() => document.querySelector('#display-div').textContent.trim() !== '');
   await publish('</script> and \u2028');
   await page.waitForFunction(() => document.querySelector('#log').textContent.includes('</script>'));
   await openWire(page);
