@@ -6,16 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 start_server
 
-PY=/usr/bin/python3
-"$PY" tests/ws_conformance.py "$PORT" > "$T_TMP/conformance.tap" 2>&1
-while IFS= read -r line; do
-    case "$line" in
-    "ok "*)     ok 0 "${line#ok * - }" ;;
-    "not ok "*) ok 1 "${line#not ok * - }" ;;
-    "#"*)       echo "$line" ;;
-    esac
-done < "$T_TMP/conformance.tap"
-like "$(tail -n 1 "$T_TMP/conformance.tap")" '^1\.\.[0-9]+$' "the conformance run finished"
+run_python_tap tests/ws_conformance.py "$PORT"
 ok "$(server_alive; echo $?)" "the server survived every case"
 is "$(stat .connections.websocket)" 0 "every WebSocket connection was closed"
 done_testing

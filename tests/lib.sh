@@ -196,6 +196,23 @@ trap _finish EXIT
 # stops early still prints its plan, with its count so far, and fails.
 done_testing() { exit 0; }
 
+# Run a Debian-python3 script that prints TAP (the raw-socket WebSocket
+# clients) and relay its ok / not ok / # lines through our counter; the
+# script's own plan must come last, so a run cut short fails.
+#   run_python_tap tests/ws_conformance.py "$PORT"
+run_python_tap() {
+    local out="$T_TMP/$(basename "$1").tap" line
+    /usr/bin/python3 "$@" >"$out" 2>&1
+    while IFS= read -r line; do
+        case "$line" in
+        "ok "*)     ok 0 "${line#ok * - }" ;;
+        "not ok "*) ok 1 "${line#not ok * - }" ;;
+        "#"*)       echo "$line" ;;
+        esac
+    done <"$out"
+    like "$(tail -n 1 "$out")" '^1\.\.[0-9]+$' "$(basename "$1") ran to its plan"
+}
+
 # Run a node script that prints TAP (a browser test under tests/browser/,
 # or a client test using the npm packages) and relay its results through
 # our counter, so that the .t prints one plan.  BASE, PORT, PORT2 and
