@@ -16,6 +16,7 @@
  *   X-Content-Type-Options: nosniff
  *   Cache-Control: no-store
  *   Transfer-Encoding: chunked
+ *   Connection: close                             <- a stream is the connection's last response
  *
  *   a3                                            <- the prelude (163 bytes)
  *   <!doctype html>...<body>

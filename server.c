@@ -402,11 +402,17 @@ void conn_start_stream(struct conn *c, int status, const char *content_type,
     write_head(c, status, content_type, extra_headers);
     /* RFC 9112 section 6.1: chunked framing tells the client where the
      * body ends, so the stream can end cleanly.  HTTP/1.0 has no chunked
-     * coding: there the end of the body is the end of the connection. */
+     * coding: there the end of the body is the end of the connection.
+     *
+     * A stream is always the last response on its connection
+     * (conn_end_stream closes it), and RFC 9112 section 9.6 says a server
+     * that will close says "Connection: close".  Without it a client that
+     * pools connections (node's fetch) may put the socket back in its pool
+     * when the last chunk arrives and send its next request into the
+     * close we are about to make: "other side closed". */
     if (c->minor_version >= 1)
-        out_append(c, "Transfer-Encoding: chunked\r\n\r\n", 30);
-    else
-        out_append(c, "Connection: close\r\n\r\n", 21);
+        out_append(c, "Transfer-Encoding: chunked\r\n", 28);
+    out_append(c, "Connection: close\r\n\r\n", 21);
     c->log_status = status;   /* logged at close, with the bytes sent */
 }
 

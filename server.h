@@ -161,7 +161,9 @@ void conn_respond_json(struct conn *c, int status, const char *body, size_t len)
 void conn_respond_error(struct conn *c, int status, const char *message);
 
 /* Start an endless response: the status line and headers only, with
- * Transfer-Encoding: chunked on HTTP/1.1 (close-delimited on 1.0).  The
+ * Transfer-Encoding: chunked on HTTP/1.1 (close-delimited on 1.0) and
+ * Connection: close, because a stream is the last response on its
+ * connection (conn_end_stream closes it).  The
  * technique then writes chunks with conn_write_chunk(). */
 void conn_start_stream(struct conn *c, int status, const char *content_type,
                        const char *extra_headers);

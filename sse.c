@@ -17,6 +17,7 @@
  *     Access-Control-Allow-Origin: *
  *     X-Accel-Buffering: no
  *     Transfer-Encoding: chunked
+ *     Connection: close                 the last response on this connection
  *
  *     retry: 3000                       reconnection delay, ms
  *

@@ -55,6 +55,7 @@ head=$(sed -n '1,/^\r$/p' "$T_TMP/h.raw")
 is "$(status_of "$head")" 200 "GET /iframeLongConnection -> 200"
 like "$head" $'Content-Type: text/html; charset=utf-8\r' "an HTML document with an explicit charset"
 like "$head" $'Transfer-Encoding: chunked\r' "framed with chunked coding on HTTP/1.1"
+like "$head" $'Connection: close\r' "Connection: close: a stream is the last response on its connection"
 unlike "$head" 'Content-Length' "and no Content-Length"
 like "$head" $'Cache-Control: no-store\r' "not cached"
 like "$head" $'X-Content-Type-Options: nosniff\r' "not sniffed"

@@ -43,6 +43,10 @@ like "$headers" $'Cache-Control: no-cache\r' "Cache-Control: no-cache"
 like "$headers" $'Access-Control-Allow-Origin: \\*\r' "CORS lets a page on another port read it"
 like "$headers" $'X-Accel-Buffering: no\r' "proxies are asked not to buffer"
 like "$headers" $'Transfer-Encoding: chunked\r' "chunked on HTTP/1.1"
+# Regression: without it, node's fetch pooled the socket of a stream that
+# ?closeAfter ended and sent the next request into our close ("other side
+# closed", seen in tests/54 under load).
+like "$headers" $'Connection: close\r' "Connection: close: the stream is the last response on its connection"
 unlike "$headers" "Content-Length" "no Content-Length on an endless response"
 
 # ---- the body -------------------------------------------------------
