@@ -476,7 +476,7 @@ long http_query_param(const char *query, size_t query_len, const char *name,
 int http_parse_u64(const char *s, size_t len, uint64_t *out)
 {
     uint64_t v = 0;
-    if (len == 0 || len > 19)   /* 19 digits always fit in 64 bits */
+    if (len == 0 || len > HTTP_U64_MAX_DIGITS)
         return -1;
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')

@@ -27,7 +27,9 @@ enum {
     HTTP_MAX_HEADERS = 64,        /* more header fields than this: 431 */
     HTTP_MAX_HEAD_BYTES = 8192,   /* request line + header fields: 431 */
     HTTP_MAX_TARGET_BYTES = 4096, /* request-target longer than this: 414 */
-    HTTP_MAX_BODY_BYTES = 65536   /* request body (decoded): 413 */
+    HTTP_MAX_BODY_BYTES = 65536,  /* request body (decoded): 413 */
+    HTTP_U64_MAX_DIGITS = 19      /* decimal digits http_parse_u64 takes: 19 always
+                                     fit in 64 bits, so no overflow check is needed */
 };
 
 struct http_header {
@@ -105,7 +107,9 @@ long http_percent_decode(const char *src, size_t len, char *out,
                          size_t out_size);
 
 /* Parse a decimal unsigned integer that fills all of s[0..len) (no sign,
- * no spaces, at least one digit, no overflow).  0 on success, -1 if not. */
+ * no spaces, 1 to HTTP_U64_MAX_DIGITS digits).  0 on success, -1 if not.
+ * Every number we read (Content-Length, after=, Last-Event-ID, ports)
+ * goes through here, so they all share this one limit. */
 int http_parse_u64(const char *s, size_t len, uint64_t *out);
 
 /* 1 if s is a serialized origin we are willing to echo into a page or a

@@ -24,8 +24,7 @@
 #include "buf.h"
 
 enum {
-    SSE_EVENT_NAME_MAX = 64,   /* bytes of an event type we write */
-    SSE_CURSOR_MAX_DIGITS = 20 /* a uint64_t is at most 20 decimal digits */
+    SSE_EVENT_NAME_MAX = 64    /* bytes of an event type we write */
 };
 
 /* Append one event to b:
