@@ -377,7 +377,9 @@ void article_handle_unframed(struct conn *c, const struct http_request *req)
     }
     conn_count_request(c, TECH_FOREVER_FRAME);
     if (chunked) {
-        conn_start_stream(c, 200, "text/html", NULL);   /* what Node adds */
+        /* The chunked framing Node adds (our stream head also says
+         * Connection: close, where Node would keep the connection). */
+        conn_start_stream(c, 200, "text/html", NULL);
     } else {
         /* As the article's code reads, with nothing added: no
          * Content-Length, no Transfer-Encoding, no Connection: close. */
