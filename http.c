@@ -90,6 +90,62 @@ static long find_head_end(const char *buf, size_t len)
  * answer does not depend on how the bytes were split into reads. */
 enum { REQUEST_LINE_MAX = HTTP_MAX_TARGET_BYTES + 32 };
 
+/* Length of "http://" or "https://" (any case) at the start of t, or 0. */
+static size_t http_scheme_len(const char *t, size_t len)
+{
+    if (len >= 7 && equal_nocase(t, 7, "http://"))
+        return 7;
+    if (len >= 8 && equal_nocase(t, 8, "https://"))
+        return 8;
+    return 0;
+}
+
+/* Split the request-target into path and query (RFC 9112 section 3.2).
+ * Three of its four forms can reach an origin server:
+ *   origin-form    "/poll?after=3"                   what browsers send;
+ *   absolute-form  "http://127.0.0.1:3000/poll?after=3"
+ *                  sent to proxies, but section 3.2.2 says a server MUST
+ *                  accept it too: we serve its path and query, and the
+ *                  Host field is then ignored, as that section says;
+ *   asterisk-form  "*", for "OPTIONS *" only (section 3.2.4): the path
+ *                  is "*" and the server answers for itself as a whole.
+ * The fourth, authority-form, belongs to CONNECT, which we do not do. */
+static int parse_target(struct http_request *req)
+{
+    const char *t = req->target;
+    size_t len = req->target_len;
+
+    if (len == 1 && t[0] == '*') {
+        if (!(req->method_len == 7 && memcmp(req->method, "OPTIONS", 7) == 0))
+            return refuse(req, 400, "the target * is for OPTIONS only");
+        req->path = t;
+        req->path_len = 1;
+        return 0;
+    }
+    if (t[0] != '/') {
+        size_t scheme = http_scheme_len(t, len);
+        if (scheme == 0)
+            return refuse(req, 400, "the request target must be /path, http://host/path, or * (OPTIONS)");
+        size_t authority = scheme;
+        while (authority < len && t[authority] != '/' && t[authority] != '?')
+            authority++;
+        /* RFC 9110 section 4.2.4: userinfo in an http URI is an error. */
+        if (authority == scheme || memchr(t + scheme, '@', authority - scheme) != NULL
+            || memchr(t + scheme, '#', authority - scheme) != NULL)
+            return refuse(req, 400, "the absolute-form target has no host, or has user info");
+        t += authority;
+        len -= authority;
+    }
+    const char *q = memchr(t, '?', len);
+    req->path_len = q ? (size_t)(q - t) : len;
+    req->path = req->path_len > 0 ? t : "/";   /* "http://host" or "http://host?x" */
+    if (req->path_len == 0)
+        req->path_len = 1;
+    req->query = q ? q + 1 : NULL;
+    req->query_len = q ? (size_t)(t + len - q - 1) : 0;
+    return 0;
+}
+
 /* Parse "METHOD SP target SP HTTP/d.d" in line[0..len).  0 or -status. */
 static int parse_request_line(const char *line, size_t len, struct http_request *req)
 {
@@ -125,16 +181,7 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
         return refuse(req, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
     req->minor_version = minor - '0';
 
-    /* Only origin-form ("/path?query") is served; "*" only suits OPTIONS
-     * and we answer OPTIONS per path. */
-    if (req->target[0] != '/')
-        return refuse(req, 400, "only origin-form targets (starting with /) are served");
-    const char *q = memchr(req->target, '?', req->target_len);
-    req->path = req->target;
-    req->path_len = q ? (size_t)(q - req->target) : req->target_len;
-    req->query = q ? q + 1 : NULL;
-    req->query_len = q ? req->target_len - req->path_len - 1 : 0;
-    return 0;
+    return parse_target(req);
 }
 
 /* Parse one "name: value" line.  0 or -status. */

@@ -50,7 +50,8 @@ struct http_request {
     size_t method_len;
     const char *target;        /* the request-target as sent, e.g. "/poll?after=3" */
     size_t target_len;
-    const char *path;          /* target up to '?' (still percent-encoded) */
+    const char *path;          /* target up to '?' (still percent-encoded); after the
+                                  host for absolute-form ("/" if none); "*" for OPTIONS * */
     size_t path_len;
     const char *query;         /* after '?', or NULL */
     size_t query_len;

@@ -252,8 +252,11 @@ void iframe_handle(struct conn *c, const struct http_request *req)
      * at every moment.  (Node adds chunked by itself when no length is
      * set; here it is said out loud.)  An HTTP/1.0 client does not know
      * chunked: conn_start_stream() sends it a close-delimited body. */
-    conn_start_stream(c, 200, "text/html; charset=utf-8",
-                      "Cache-Control: no-store\r\n");
+    if (conn_start_stream(c, 200, "text/html; charset=utf-8",
+                          "Cache-Control: no-store\r\n") != 0) {
+        free(s);                        /* HEAD: the head was the answer */
+        return;
+    }
     conn_enter(c, CONN_FOREVER_FRAME, TECH_FOREVER_FRAME, &iframe_ops, s);
 
     struct buf start = { NULL, 0, 0, sizeof prelude };

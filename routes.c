@@ -27,13 +27,13 @@ const struct route routes[] = {
       "POST: a new ticket; GET ?id=T: {\"code\":\"1\"} once confirmed (short-polling demo)" },
     { "/poll/task/confirm", "POST", poll_handle_task_confirm,  /* ARTICLE §1.1 */
       "?id=T: confirm a ticket (the \"scan\" of the QR-code-style login)" },
-    { "/iframeLongConnection", "GET", iframe_handle,           /* ARTICLE §2 */
+    { "/iframeLongConnection", "GET, HEAD", iframe_handle,           /* ARTICLE §2 */
       "the forever frame: an endless HTML page, one <script> per event" },
     { "/testSocket", "GET", ws_handle_echo,                    /* ARTICLE §4 */
       "WebSocket: the article's echo" },
     { "/hub", "GET", ws_handle_hub,                            /* ARTICLE §4 */
       "WebSocket: every event as JSON; text sent is published" },
-    { "/sseStream", "GET", sse_handle,                         /* ARTICLE §5 */
+    { "/sseStream", "GET, HEAD", sse_handle,                         /* ARTICLE §5 */
       "[?lastEventId=N][&closeAfter=N]: Server-Sent Events, resumable with Last-Event-ID" },
     /* Article mode (article.c): 404 unless ./server --article-mode. */
     { "/article/state", "GET, HEAD", article_handle_state,

@@ -396,8 +396,8 @@ void conn_respond_error(struct conn *c, int status, const char *message)
                  "Cache-Control: no-store\r\n", body, (size_t)n);
 }
 
-void conn_start_stream(struct conn *c, int status, const char *content_type,
-                       const char *extra_headers)
+int conn_start_stream(struct conn *c, int status, const char *content_type,
+                      const char *extra_headers)
 {
     write_head(c, status, content_type, extra_headers);
     /* RFC 9112 section 6.1: chunked framing tells the client where the
@@ -414,6 +414,12 @@ void conn_start_stream(struct conn *c, int status, const char *content_type,
         out_append(c, "Transfer-Encoding: chunked\r\n", 28);
     out_append(c, "Connection: close\r\n\r\n", 21);
     c->log_status = status;   /* logged at close, with the bytes sent */
+    if (!c->head_only)
+        return 0;
+    /* RFC 9110 section 9.3.2: HEAD gets the head GET would get, and no
+     * content; for a stream that is the whole answer. */
+    conn_close_after_flush(c);
+    return 1;
 }
 
 int conn_write_chunk(struct conn *c, const void *data, size_t len)
@@ -540,6 +546,10 @@ static void remember_request(struct conn *c, const struct http_request *req)
 static void dispatch(struct conn *c, const struct http_request *req)
 {
     remember_request(c, req);
+    if (req->path_len == 1 && req->path[0] == '*') {
+        respond_options(c, "GET, HEAD, POST");   /* OPTIONS *: the whole server */
+        return;
+    }
     for (const struct route *r = routes; r->path != NULL; r++) {
         /* The stepper's control port serves /step/ and static files only:
          * nothing there may join the data plane it steers. */

@@ -163,10 +163,12 @@ void conn_respond_error(struct conn *c, int status, const char *message);
 /* Start an endless response: the status line and headers only, with
  * Transfer-Encoding: chunked on HTTP/1.1 (close-delimited on 1.0) and
  * Connection: close, because a stream is the last response on its
- * connection (conn_end_stream closes it).  The
- * technique then writes chunks with conn_write_chunk(). */
-void conn_start_stream(struct conn *c, int status, const char *content_type,
-                       const char *extra_headers);
+ * connection (conn_end_stream closes it).  Returns 0: the technique then
+ * writes chunks with conn_write_chunk().  Returns 1 for a HEAD request:
+ * the head was the whole answer, the connection closes once it is sent,
+ * and the technique writes nothing more. */
+int conn_start_stream(struct conn *c, int status, const char *content_type,
+                      const char *extra_headers);
 /* One chunk (chunk-size CRLF data CRLF) on HTTP/1.1, raw bytes on 1.0.
  * Returns as conn_write. */
 int conn_write_chunk(struct conn *c, const void *data, size_t len);

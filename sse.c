@@ -470,7 +470,10 @@ void sse_handle(struct conn *c, const struct http_request *req)
      * On HTTP/1.1 the body is chunked: EventSource reads the decoded body
      * as a byte stream, so chunk boundaries mean nothing to it, and the
      * last chunk lets us end a stream cleanly (shutdown, ?closeAfter). */
-    conn_start_stream(c, 200, sse_content_type, sse_headers);
+    if (conn_start_stream(c, 200, sse_content_type, sse_headers) != 0) {
+        free(st);                       /* HEAD: the head was the answer */
+        return;
+    }
     conn_enter(c, CONN_SSE, TECH_SSE, &sse_ops, st);
 
     /* ARTICLE §5.3: res.write("retry: 10000\n") */

@@ -60,12 +60,32 @@ static void check_request(const struct http_request *req, const char *buf,
     for (size_t i = 0; i < req->method_len; i++)
         check(is_tchar((unsigned char)req->method[i]));
     check(inside(req->target, req->target_len, buf, used));
-    check(req->target_len > 0 && req->target[0] == '/');
-    check(req->target_len <= HTTP_MAX_TARGET_BYTES);
-    check(req->path == req->target && req->path_len <= req->target_len);
-    if (req->query != NULL)
-        check(req->query == req->path + req->path_len + 1
-              && req->path_len + 1 + req->query_len == req->target_len);
+    check(req->target_len > 0 && req->target_len <= HTTP_MAX_TARGET_BYTES);
+    /* The three target forms (RFC 9112 section 3.2) and where each puts
+     * the path: origin-form at the start, absolute-form after the host
+     * (or a constant "/"), asterisk-form "*" for OPTIONS alone. */
+    int asterisk = req->target_len == 1 && req->target[0] == '*';
+    int origin_form = req->target[0] == '/';
+    int path_inside = inside(req->path, req->path_len, req->target, req->target_len);
+    if (asterisk) {
+        check(req->method_len == 7 && memcmp(req->method, "OPTIONS", 7) == 0);
+        check(req->path == req->target && req->path_len == 1 && req->query == NULL);
+    } else {
+        check(req->path_len >= 1 && req->path[0] == '/');
+        check(path_inside || (req->path_len == 1 && !origin_form));
+        check(memchr(req->path, '?', req->path_len) == NULL);
+    }
+    if (origin_form)
+        check(req->path == req->target);
+    if (!origin_form && !asterisk)
+        check(req->target_len >= 8 && memchr(req->target, ':', req->target_len) != NULL);
+    if (req->query != NULL) {
+        check(inside(req->query, req->query_len, req->target, req->target_len));
+        check(req->query[-1] == '?'
+              && req->query + req->query_len == req->target + req->target_len);
+        if (path_inside)
+            check(req->query == req->path + req->path_len + 1);
+    }
     check(req->minor_version == 0 || req->minor_version == 1);
     check(req->num_headers <= HTTP_MAX_HEADERS);
     for (size_t i = 0; i < req->num_headers; i++) {

@@ -31,6 +31,24 @@ refused 'GET / HTTP/2.0\r\nHost: a\r\n\r\n' 505 "HTTP/2.0 in HTTP/1 syntax"
 refused 'GET / HTTP/1.9\r\nHost: a\r\n\r\n' 505 "HTTP/1.9"
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n' 413 "a body over 65536 bytes"
 
+# Request-target forms (RFC 9112 section 3.2): origin-form is what
+# browsers send; a server MUST also accept absolute-form (3.2.2), serving
+# its path and ignoring Host; asterisk-form is for OPTIONS only (3.2.4).
+refused 'GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n' 400 "a target in no form of RFC 9112 section 3.2"
+refused 'GET http://user@a/ HTTP/1.1\r\nHost: a\r\n\r\n' 400 "absolute-form with user info"
+refused 'GET * HTTP/1.1\r\nHost: a\r\n\r\n' 400 "asterisk-form on GET"
+r=$(raw "$PORT" 'GET http://127.0.0.1:1/index.html HTTP/1.1\r\nHost: elsewhere\r\nConnection: close\r\n\r\n')
+is "$(status_of "$r")" 200 "absolute-form GET http://host/index.html -> 200"
+like "$r" "Content-Length: $(curl -s "$BASE/index.html" | wc -c)" "... the same file as origin-form (its length)"
+like "$r" "<title>" "... an HTML page"
+r=$(raw "$PORT" 'GET HTTP://127.0.0.1?after=0 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(status_of "$r")" 200 "absolute-form without a path is /"
+r=$(curl -s --max-time 3 --request-target "http://example.invalid/poll?after=0" "$BASE/")
+like "$r" '"last":[0-9]+' "curl --request-target http://.../poll?after=0 reaches /poll with its query"
+r=$(raw "$PORT" 'OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(status_of "$r")" 204 "OPTIONS * -> 204"
+like "$r" "Allow: GET, HEAD, POST, OPTIONS" "... with the server's methods in Allow"
+
 long_target=$(head -c 5000 /dev/zero | tr '\0' 'a')
 refused "GET /$long_target HTTP/1.1\r\nHost: a\r\n\r\n" 414 "a 5000-byte request target"
 big_header=$(head -c 9000 /dev/zero | tr '\0' 'b')

@@ -4,6 +4,7 @@
  * requests split where they should, and each malformed form gets its
  * status.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "http.h"
@@ -102,7 +103,12 @@ static void test_refusals(void)
     expect_status("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "junk after the version");
     expect_status("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400, "not HTTP");
     expect_status("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces");
-    expect_status("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "absolute-form target");
+    expect_status("GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "a target that is no form of RFC 9112 section 3.2");
+    expect_status("GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "a relative target");
+    expect_status("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", 400, "absolute-form without a host");
+    expect_status("GET http://user@a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "absolute-form with user info");
+    expect_status("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, "asterisk-form on GET");
+    expect_status("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "authority-form (CONNECT)");
     expect_status("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "a method that is not a token");
     expect_status("GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "control character in the target");
     expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n", 400, "control character in a value");
@@ -175,6 +181,34 @@ static void test_helpers(void)
         tap_ok(!http_origin_is_valid(bad[i], strlen(bad[i])), "origin %s is refused", bad[i]);
 }
 
+/* RFC 9112 section 3.2: the request-target forms a server sees. */
+static void expect_target(const char *target, const char *path, const char *query)
+{
+    char raw[256];
+    struct http_request req;
+    snprintf(raw, sizeof raw, "%s %s HTTP/1.1\r\nHost: other\r\n\r\n",
+             strcmp(target, "*") == 0 ? "OPTIONS" : "GET", target);
+    int rc = parse(raw, &req);
+    int path_ok = rc > 0 && req.path_len == strlen(path) && memcmp(req.path, path, req.path_len) == 0;
+    int query_ok = rc > 0 && (query == NULL ? req.query == NULL
+                              : req.query != NULL && req.query_len == strlen(query)
+                                && memcmp(req.query, query, req.query_len) == 0);
+    tap_ok(path_ok && query_ok, "target %s: path %s, query %s", target, path,
+           query ? query : "(none)");
+}
+
+static void test_target_forms(void)
+{
+    expect_target("/poll?after=3", "/poll", "after=3");
+    /* Section 3.2.2: a server MUST accept absolute-form. */
+    expect_target("http://127.0.0.1:3000/poll?after=3", "/poll", "after=3");
+    expect_target("HTTP://LOCALHOST/index.html", "/index.html", NULL);
+    expect_target("https://a", "/", NULL);
+    expect_target("http://a?x=1", "/", "x=1");
+    expect_target("http://[::1]:3000/stats", "/stats", NULL);
+    expect_target("*", "*", NULL);   /* section 3.2.4, OPTIONS only */
+}
+
 int main(void)
 {
     test_valid_byte_by_byte();
@@ -182,6 +216,7 @@ int main(void)
     test_versions_and_keepalive();
     test_refusals();
     test_chunked();
+    test_target_forms();
     test_helpers();
     return tap_done();
 }
