@@ -429,9 +429,14 @@ static const char *const hub_protocols[] = { NULL };
 static void refuse(struct conn *c, int status, const char *extra,
                    const char *why)
 {
+    /* Never leave a half-open upgrade: the connection closes after the
+     * refusal, so the refusal says so (RFC 9112 section 9.6: a sender
+     * that intends to close SHOULD send "Connection: close"), or a
+     * client that pools connections sends its next request into the
+     * close.  conn_respond adds the header and closes after the flush. */
+    c->keep_alive = 0;
     conn_respond(c, status, "text/plain; charset=utf-8", extra, why,
                  strlen(why));
-    conn_close_after_flush(c);   /* never leave a half-open upgrade */
 }
 
 /* 1 if the request's Origin is acceptable (RFC 6455 section 10.2). */
@@ -461,7 +466,11 @@ static void handshake(struct conn *c, const struct http_request *req,
         return;
     }
     if (status == 426) {
-        refuse(c, 426, "Sec-WebSocket-Version: 13\r\n",
+        /* RFC 9110 section 15.5.22: a 426 MUST carry Upgrade naming
+         * the protocol, and section 7.8: a sender of Upgrade MUST list
+         * "upgrade" in Connection (conn_respond adds "close" too). */
+        refuse(c, 426, "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Version: 13\r\n",
                "this server speaks WebSocket version 13 only\n");
         return;
     }

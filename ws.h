@@ -110,8 +110,9 @@ int ws_key_valid(const char *key, size_t len);
 /* Check an opening handshake request (section 4.2.1).  Returns 0 if it
  * is a valid WebSocket upgrade, else the status to refuse it with:
  * 405 (not GET), 400 (not HTTP/1.1, no "Upgrade: websocket", no
- * "upgrade" in Connection, no Host, a missing, repeated or bad key), 426
- * (a Sec-WebSocket-Version other than 13; answer with
+ * "upgrade" in Connection, no Host or an empty one, a missing, repeated
+ * or bad key, a missing or repeated Sec-WebSocket-Version), 426 (a
+ * Sec-WebSocket-Version other than 13; answer with
  * "Sec-WebSocket-Version: 13").  Origin is checked by the caller. */
 int ws_check_handshake(const struct http_request *req);
 

@@ -204,6 +204,12 @@ int ws_check_handshake(const struct http_request *req)
         return 400;   /* "and the HTTP version MUST be at least 1.1" */
     if (http_header_count(req, "Host") != 1)
         return 400;
+    /* Section 4.1 item 4: Host holds /host/ (the server's authority,
+     * section 4.2.1 item 2).  HTTP allows an empty Host for a target
+     * without an authority; a WebSocket handshake has none to offer. */
+    http_header_value(req, "Host", &len);
+    if (len == 0)
+        return 400;
     if (!http_header_has_token(req, "Upgrade", "websocket"))
         return 400;
     if (!http_header_has_token(req, "Connection", "upgrade"))
@@ -215,15 +221,22 @@ int ws_check_handshake(const struct http_request *req)
         return 400;
     /* Version last: a client with a good request in another version is
      * told which one we speak (section 4.4), not just refused. */
+    /* Section 11.3.5: the field "MUST NOT appear more than once in an
+     * HTTP request"; two of them are a malformed request (400), not a
+     * version we do not speak (426 would tell a client that sent 13
+     * twice that we speak 13). */
     if (http_header_count(req, "Sec-WebSocket-Version") != 1)
-        return http_header_count(req, "Sec-WebSocket-Version") ? 426 : 400;
+        return 400;
     v = http_header_value(req, "Sec-WebSocket-Version", &len);
     if (!value_is(v, len, "13"))
         return 426;
     return 0;
 }
 
-/* 1 if the comma-separated list v contains exactly `token`. */
+/* 1 if the comma-separated list v contains exactly `token`.  Elements
+ * are separated by commas only, with optional whitespace around them
+ * (RFC 9110 section 5.6.1, 1#token of section 11.3.4): "chat echo" is
+ * one malformed element, not "chat" and "echo". */
 static int list_has(const char *v, size_t len, const char *token)
 {
     size_t tlen = strlen(token), i = 0;
@@ -232,9 +245,12 @@ static int list_has(const char *v, size_t len, const char *token)
         while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
             i++;
         size_t start = i;
-        while (i < len && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
+        while (i < len && v[i] != ',')
             i++;
-        if (i - start == tlen && memcmp(v + start, token, tlen) == 0)
+        size_t end = i;
+        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+            end--;
+        if (end - start == tlen && memcmp(v + start, token, tlen) == 0)
             return 1;
     }
     return 0;

@@ -70,6 +70,33 @@ like "$LAST" $'Sec-WebSocket-Version: 13\r' "426 names the version we speak"
 refused 426 "Sec-WebSocket-Version: 14" GET 1.1 "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: $KEY\r\nSec-WebSocket-Version: 14\r\n"
 refused 403 "an Origin not on the -o list" GET 1.1 "${GOOD}Origin: http://evil.example\r\n"
 refused 403 "two Origin fields" GET 1.1 "${GOOD}Origin: http://allowed.example\r\nOrigin: http://evil.example\r\n"
+refused 400 "two Sec-WebSocket-Version: 13 fields (RFC 6455 11.3.5: at most one)" GET 1.1 "${GOOD}Sec-WebSocket-Version: 13\r\n"
+unlike "$LAST" "Sec-WebSocket-Version" "... a malformed request, not a version we lack: no Sec-WebSocket-Version"
+
+# RFC 9110 section 15.5.22: a 426 MUST carry Upgrade; section 7.8: with
+# "upgrade" in Connection.  RFC 9112 section 9.6: a refusal that closes
+# says Connection: close.
+out=$(hs GET 1.1 "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: $KEY\r\nSec-WebSocket-Version: 8\r\n")
+like "$out" $'^Upgrade: websocket\r$' "426 carries Upgrade: websocket"
+like "$out" $'^Connection: Upgrade\r$' "426 lists upgrade in Connection"
+like "$out" $'^Connection: close\r$' "426 says Connection: close"
+out=$(hs GET 1.1 "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
+is "$(status_of "$out")" 400 "no key -> 400 ..."
+like "$out" $'^Connection: close\r$' "... saying Connection: close"
+out=$(hs GET 1.1 "${GOOD}Origin: http://evil.example\r\n")
+like "$out" $'^Connection: close\r$' "403 says Connection: close"
+
+# RFC 6455 section 4.1 item 4: Host holds the server's host; empty is refused.
+out=$(raw "$PORT" "GET /testSocket HTTP/1.1\r\nHost:\r\n$GOOD\r\n" 3)
+is "$(status_of "$out")" 400 "an empty Host -> 400"
+
+# Sec-WebSocket-Protocol is a comma-separated list (1#token): whitespace
+# alone separates nothing, but may surround each element.
+out=$(hs GET 1.1 "${GOOD}Sec-WebSocket-Protocol: chat echo\r\n")
+is "$(status_of "$out")" 101 "subprotocol 'chat echo' (not a list of two): still a 101 ..."
+unlike "$out" "Sec-WebSocket-Protocol" "... selecting nothing"
+out=$(hs GET 1.1 "${GOOD}Sec-WebSocket-Protocol: chat ,\techo\t, x\r\n")
+like "$out" $'Sec-WebSocket-Protocol: echo\r' "subprotocol: whitespace around list elements is allowed"
 
 # The refusals were counted, and the server still upgrades the next one.
 out=$(curl -s -i -N --max-time 1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \

@@ -207,7 +207,27 @@ static void test_handshake(void)
                      "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") == 400,
            "Connection without upgrade -> 400");
 
+    tap_ok(handshake("GET / HTTP/1.1\r\nHost:\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                     "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") == 400,
+           "empty Host -> 400 (section 4.1 item 4)");
+    tap_ok(handshake("GET / HTTP/1.1\r\n" GOOD_HEADERS "Sec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n") == 400,
+           "two Sec-WebSocket-Version fields -> 400 (section 11.3.5)");
+
     struct http_request req;
+    static const char spaced[] = "GET / HTTP/1.1\r\n" GOOD_HEADERS
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat echo\r\n\r\n";
+    static const char *const echo_only[] = { "echo", NULL };
+    http_parse_request(spaced, strlen(spaced), &req);
+    tap_ok(ws_select_protocol(&req, echo_only) == NULL,
+           "'chat echo' is one malformed list element, not echo");
+    static const char ows[] = "GET / HTTP/1.1\r\n" GOOD_HEADERS
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat ,\techo \r\n\r\n";
+    http_parse_request(ows, strlen(ows), &req);
+    tap_ok(ws_select_protocol(&req, echo_only) != NULL,
+           "whitespace around list elements is allowed");
+
     static const char with_protocols[] = "GET / HTTP/1.1\r\n" GOOD_HEADERS
         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n"
         "Sec-WebSocket-Protocol: echo\r\n\r\n";
