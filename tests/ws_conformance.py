@@ -183,6 +183,65 @@ def _():
     s.close()
 
 
+@case("1.11 16-bit length used for 125 bytes (the 7-bit boundary) -> 1002")
+def _():
+    c = client()
+    c.send(OP_TEXT, "x" * 125, length_form=16)
+    expect_close(c, 1002)
+
+
+@case("1.12 64-bit length used for 65535 bytes (the 16-bit boundary) -> 1002")
+def _():
+    c = client()
+    c.send(OP_BINARY, b"x" * 65535, length_form=64)
+    expect_close(c, 1002)
+
+
+@case("1.13 ping with a 16-bit length form (5 bytes) -> 1002")
+def _():
+    c = client()
+    c.send(OP_PING, "hello", length_form=16)
+    expect_close(c, 1002)
+
+
+@case("1.14 frames behind a Content-Length body in the handshake's write")
+def _():
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=3)
+    s.sendall(b"GET /testSocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\nContent-Length: 3\r\n\r\nabc"
+              + build_frame(OP_TEXT, "after the body") + build_frame(OP_CLOSE, b"\x03\xe8"))
+    want = echo_of("after the body") + b"\x88\x02\x03\xe8"
+    data = b""
+    deadline = time.time() + 3
+    while not data.endswith(want) and time.time() < deadline:
+        more = s.recv(4096)
+        if not more:
+            break
+        data += more
+    check(data.startswith(b"HTTP/1.1 101 ") and data.endswith(want),
+          f"got {data[-80:]!r}")
+    s.close()
+
+
+@case("1.15 an HTTP request pipelined behind the upgrade is not a frame -> 1002")
+def _():
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=3)
+    s.sendall(b"GET /testSocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        more = s.recv(4096)
+        if not more:
+            break
+        data += more
+    check(data.startswith(b"HTTP/1.1 101 "), "no 101")
+    check(data.endswith(b"\r\n\r\n\x88\x02\x03\xea"), f"got {data[-20:]!r}")
+    s.close()
+
+
 # ---- 2 ping/pong --------------------------------------------------------
 
 @case("2.1 ping without payload -> pong without payload")
@@ -415,6 +474,53 @@ def _():
     expect_close(c, 1000)
 
 
+@case("5.23 pong between fragments is ignored, the message completes")
+def _():
+    c = client()
+    c.send(OP_TEXT, "frag", fin=False)
+    c.send(OP_PONG, "unsolicited")
+    c.send(OP_CONT, "ment")
+    expect_echo_text(c, "fragment")
+    clean_close(c)
+
+
+@case("5.24 reserved opcode between fragments -> 1002")
+def _():
+    c = client()
+    c.send(OP_TEXT, "frag", fin=False)
+    c.send(0xB, "x")
+    c.send(OP_CONT, "ment")
+    expect_close(c, 1002)
+
+
+@case("5.25 continuation with RSV1 -> 1002")
+def _():
+    c = client()
+    c.send(OP_TEXT, "frag", fin=False)
+    c.send(OP_CONT, "ment", rsv=4)
+    expect_close(c, 1002)
+
+
+@case("5.26 a new message after a fragmented one completes is fine")
+def _():
+    c = client()
+    c.send(OP_TEXT, "a", fin=False)
+    c.send(OP_CONT, "b")
+    c.send(OP_TEXT, "c")
+    expect_echo_text(c, "ab")
+    expect_echo_text(c, "c")
+    clean_close(c)
+
+
+@case("5.27 continuation after a complete message -> echo, then 1002")
+def _():
+    c = client()
+    c.send(OP_TEXT, "a")
+    c.send(OP_CONT, "b")
+    expect_echo_text(c, "a")
+    expect_close(c, 1002)
+
+
 # ---- 6 UTF-8 ------------------------------------------------------------
 
 VALID = ["κόσμε", "Hello-µ@ßöäüàá-UTF-8!!", "\u0080", "\u07ff", "\u0800",
@@ -483,6 +589,24 @@ def _():
     expect_close(c, 1007, timeout=1)
 
 
+@case("6.4.4 fail fast across TCP reads: 'F4' and '90' in one frame, separate writes")
+def _():
+    c = client()
+    frame = build_frame(OP_TEXT, b"ab\xf4\x90" + b"x" * 100)
+    c.send_raw(frame[:6 + 3])       # header, mask, "ab", F4
+    time.sleep(0.2)
+    c.send_raw(frame[9:10])         # 90; the rest of the frame never comes
+    expect_close(c, 1007, timeout=1)
+
+
+@case("6.6 binary payload is not checked as UTF-8")
+def _():
+    c = client()
+    c.send(OP_BINARY, b"\xff\xc0\xaf\xed\xa0\x80")
+    expect_frame(c, OP_BINARY, b"\xff\xc0\xaf\xed\xa0\x80")
+    clean_close(c)
+
+
 @case("6.5 a message ending inside a character across fragments -> 1007")
 def _():
     c = client()
@@ -526,6 +650,44 @@ def _():
                + build_frame(OP_PING))
     expect_echo_text(c, big, timeout=5)
     expect_close(c, 1000)
+
+
+@case("7.1.7 a second close frame is not answered again")
+def _():
+    c = client()
+    c.send(OP_CLOSE, b"\x0b\xb8")
+    c.send(OP_CLOSE, b"\x03\xe8")
+    expect_close(c, 3000)
+
+
+@case("7.1.8 text and close, then the client half-closes: echo and close still come")
+def _():
+    c = client()
+    c.send_raw(build_frame(OP_TEXT, "bye") + build_frame(OP_CLOSE, b"\x03\xe8"))
+    c.sock.shutdown(socket.SHUT_WR)
+    expect_echo_text(c, "bye")
+    expect_close(c, 1000)
+
+
+@case("7.3.7 close reason with an overlong NUL (C0 80) -> 1007")
+def _():
+    c = client()
+    c.send(OP_CLOSE, b"\x03\xe8\xc0\x80")
+    expect_close(c, 1007)
+
+
+@case("7.3.8 close frame with a 16-bit length form -> 1002")
+def _():
+    c = client()
+    c.send(OP_CLOSE, b"\x03\xe8", length_form=16)
+    expect_close(c, 1002)
+
+
+@case("7.3.9 close frame with FIN clear -> 1002")
+def _():
+    c = client()
+    c.send(OP_CLOSE, b"\x03\xe8", fin=False)
+    expect_close(c, 1002)
 
 
 @case("7.3.1 close without payload -> close 1000")
