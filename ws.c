@@ -67,6 +67,8 @@ enum {
      * than buffering without end.  Below CONN_OUTPUT_MAX, so the close
      * frame itself still fits. */
     WS_SLOW_READER_BYTES = CONN_OUTPUT_MAX / 2,
+    /* A close frame from us: 2 header bytes and a 2-byte code. */
+    WS_CLOSE_FRAME_ROOM = 4,
     /* Ping a peer that has sent nothing for this long ... */
     WS_PING_INTERVAL_MS = 15 * 1000,
     /* ... and drop it if nothing at all comes back within this. */
@@ -163,17 +165,26 @@ static void end_message(struct ws *ws)
 static void echo_message(struct conn *c, struct ws *ws)
 {
     const struct buf *m = &ws->message;
+    int unchanged = ws->message_opcode == WS_OP_BINARY || ws->plain_echo;
+    size_t prefix_len = unchanged ? 0 : sizeof echo_prefix - 1;
+    size_t reply_max = WS_MAX_HEADER_BYTES + prefix_len + m->len;
 
-    if (conn_pending(c) > WS_SLOW_READER_BYTES) {
-        finish(c, ws, WS_CLOSE_POLICY);   /* it sends but does not read */
+    /* A peer that sends but does not read gets 1008.  Checked before a
+     * byte of the reply is written, and against the room the whole reply
+     * needs (a close frame's worth kept free): otherwise a large echo
+     * behind a little unread output would overrun the output cap halfway
+     * through its frame, and the connection would be cut with no close
+     * frame at all. */
+    if (conn_pending(c) > WS_SLOW_READER_BYTES
+        || conn_pending(c) + reply_max + WS_CLOSE_FRAME_ROOM > WS_ECHO_OUTPUT_MAX) {
+        finish(c, ws, WS_CLOSE_POLICY);
         return;
     }
-    if (ws->message_opcode == WS_OP_BINARY || ws->plain_echo) {
+    if (unchanged) {
         send_frame(c, ws->message_opcode, m->data, m->len);
         return;
     }
     unsigned char header[WS_MAX_HEADER_BYTES];
-    size_t prefix_len = sizeof echo_prefix - 1;
     size_t n = ws_build_header(header, WS_OP_TEXT, prefix_len + m->len);
     if (conn_write(c, header, n) == 0 &&
         conn_write(c, echo_prefix, prefix_len) == 0)
