@@ -975,6 +975,11 @@ static void run_timers(struct conn *c)
             snprintf(c->log_method, sizeof c->log_method, "-");
             snprintf(c->log_target, sizeof c->log_target, "-");
             count_drop("header_timeout");
+            /* The 408 answers the request that did not arrive, not the
+             * previous one on this connection: if that was a HEAD, its
+             * head_only would leave out the body that Content-Length
+             * announces (RFC 9110 section 9.3.2 is for HEAD only). */
+            c->head_only = 0;
             conn_respond_error(c, 408, "the request did not arrive in time");
         } else {
             c->dead = 1;  /* idle keep-alive connection */
