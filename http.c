@@ -17,7 +17,8 @@
  *   - Content-Length sent twice, or not a plain decimal number (6.3);
  *   - a Transfer-Encoding other than exactly "chunked" (501), or any
  *     Transfer-Encoding on HTTP/1.0;
- *   - HTTP/1.1 without exactly one Host (section 3.2).
+ *   - HTTP/1.1 without exactly one Host, or a Host (or an absolute-form
+ *     authority) that is not uri-host [ ":" port ] (section 3.2).
  */
 #include "http.h"
 
@@ -90,6 +91,54 @@ static long find_head_end(const char *buf, size_t len)
  * answer does not depend on how the bytes were split into reads. */
 enum { REQUEST_LINE_MAX = HTTP_MAX_TARGET_BYTES + 32 };
 
+/* RFC 3986 section 2.3 unreserved and 2.2 sub-delims. */
+static int is_reg_name_char(unsigned char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return 1;
+    return ch != '\0' && strchr("-._~!$&'()*+,;=", ch) != NULL;
+}
+
+/* 1 if s[0..len) is uri-host [ ":" port ] (RFC 9110 section 7.2, RFC
+ * 3986 section 3.2.2-3.2.3): an IP-literal in brackets, or a reg-name of
+ * unreserved, pct-encoded and sub-delims characters (an IPv4 address is
+ * one), then an optional port of digits.  Empty is allowed: RFC 9112
+ * section 3.2 has a client send "Host:" empty when there is no authority. */
+static int is_authority(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (len > 0 && s[0] == '[') {
+        for (i = 1; i < len && s[i] != ']'; i++) {
+            if (!is_reg_name_char((unsigned char)s[i]) && s[i] != ':')
+                return 0;     /* IPv6address or IPvFuture characters only */
+        }
+        if (i >= len || i == 1)
+            return 0;
+        i++;
+    } else {
+        while (i < len && s[i] != ':') {
+            if (s[i] == '%') {
+                if (len - i < 3 || http_hex_digit(s[i + 1]) < 0 || http_hex_digit(s[i + 2]) < 0)
+                    return 0;
+                i += 3;
+            } else if (is_reg_name_char((unsigned char)s[i])) {
+                i++;
+            } else {
+                return 0;
+            }
+        }
+    }
+    if (i == len)
+        return 1;
+    if (s[i] != ':')
+        return 0;
+    for (i++; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    }
+    return 1;
+}
+
 /* Length of "http://" or "https://" (any case) at the start of t, or 0. */
 static size_t http_scheme_len(const char *t, size_t len)
 {
@@ -129,10 +178,13 @@ static int parse_target(struct http_request *req)
         size_t authority = scheme;
         while (authority < len && t[authority] != '/' && t[authority] != '?')
             authority++;
-        /* RFC 9110 section 4.2.4: userinfo in an http URI is an error. */
-        if (authority == scheme || memchr(t + scheme, '@', authority - scheme) != NULL
-            || memchr(t + scheme, '#', authority - scheme) != NULL)
-            return refuse(req, 400, "the absolute-form target has no host, or has user info");
+        /* RFC 9110 section 4.2.4: userinfo in an http URI is an error
+         * (is_authority has no '@'), and so is an empty host. */
+        if (authority == scheme || !is_authority(t + scheme, authority - scheme)
+            || t[scheme] == ':')
+            return refuse(req, 400, "the absolute-form target has no host, has user info, or a malformed host");
+        req->authority = t + scheme;
+        req->authority_len = authority - scheme;
         t += authority;
         len -= authority;
     }
@@ -177,9 +229,12 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
     char major = line[i + 5], dot = line[i + 6], minor = line[i + 7];
     if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9')
         return refuse(req, 400, "the HTTP version is malformed");
-    if (major != '1' || (minor != '0' && minor != '1'))
+    /* RFC 9110 section 15.6.6: 505 is about the major version.  A later
+     * 1.x is read as 1.1, "the highest minor version within that major
+     * version to which the recipient is conformant" (section 2.5). */
+    if (major != '1')
         return refuse(req, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
-    req->minor_version = minor - '0';
+    req->minor_version = minor == '0' ? 0 : 1;
 
     return parse_target(req);
 }
@@ -227,6 +282,14 @@ static int check_framing(struct http_request *req)
         return refuse(req, 400, "HTTP/1.1 requires a Host header");
     if (n_host > 1)
         return refuse(req, 400, "more than one Host header");
+    /* Section 3.2: a server MUST answer 400 to "a Host header field with
+     * an invalid field value", absolute-form target or not. */
+    if (n_host == 1) {
+        size_t len;
+        const char *host = http_header_value(req, "Host", &len);
+        if (!is_authority(host, len))
+            return refuse(req, 400, "the Host header is not host[:port]");
+    }
     if (n_te > 0 && n_cl > 0)
         return refuse(req, 400, "Content-Length together with Transfer-Encoding");
     if (n_te > 0 && req->minor_version == 0)
@@ -255,8 +318,12 @@ static int check_framing(struct http_request *req)
             req->body_kind = HTTP_BODY_LENGTH;
     }
 
-    if (req->minor_version == 1)
-        req->keep_alive = !http_header_has_token(req, "Connection", "close");
+    /* Section 9.3: "close" ends the connection whatever the version; only
+     * then does HTTP/1.0 need "keep-alive" to persist. */
+    if (http_header_has_token(req, "Connection", "close"))
+        req->keep_alive = 0;
+    else if (req->minor_version == 1)
+        req->keep_alive = 1;
     else
         req->keep_alive = http_header_has_token(req, "Connection", "keep-alive");
     return 0;
@@ -407,6 +474,17 @@ const char *http_header_value(const struct http_request *req,
     }
     *len = 0;
     return NULL;
+}
+
+const char *http_request_host(const struct http_request *req, size_t *len)
+{
+    /* RFC 9112 section 3.2.2: with an absolute-form target the server
+     * MUST ignore Host and use the target's host. */
+    if (req->authority != NULL) {
+        *len = req->authority_len;
+        return req->authority;
+    }
+    return http_header_value(req, "Host", len);
 }
 
 size_t http_header_count(const struct http_request *req, const char *name)

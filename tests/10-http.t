@@ -28,7 +28,36 @@ refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5x\r\n\r\nhello' 4
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n' 400 "a bad chunk size"
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n' 501 "an unsupported transfer coding"
 refused 'GET / HTTP/2.0\r\nHost: a\r\n\r\n' 505 "HTTP/2.0 in HTTP/1 syntax"
-refused 'GET / HTTP/1.9\r\nHost: a\r\n\r\n' 505 "HTTP/1.9"
+refused 'GET / HTTP/0.9\r\nHost: a\r\n\r\n' 505 "HTTP/0.9"
+# RFC 9110 section 2.5: a later 1.x minor is read as 1.1 (505 is for the
+# major version, section 15.6.6).
+r=$(raw "$PORT" 'GET /stats HTTP/1.9\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(status_of "$r")" 200 "HTTP/1.9 is served as HTTP/1.1"
+r=$(raw "$PORT" 'GET /stats HTTP/1.2\r\nHost: a\r\n\r\nGET /stats HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(printf '%s' "$r" | grep -c '^HTTP/1.1 200')" 2 "... with 1.1's keep-alive: two pipelined answers"
+refused 'GET / HTTP/1.2\r\n\r\n' 400 "HTTP/1.2 without Host (1.1's rule)"
+
+# Host (RFC 9112 section 3.2): a server MUST answer 400 to a Host field
+# with an invalid value, which must be uri-host [ ":" port ].
+refused 'GET /stats HTTP/1.1\r\nHost: a b\r\n\r\n' 400 "a Host with a space"
+refused 'GET /stats HTTP/1.1\r\nHost: a/b\r\n\r\n' 400 "a Host with a path"
+refused 'GET /stats HTTP/1.1\r\nHost: user@a\r\n\r\n' 400 "a Host with user info"
+refused 'GET /stats HTTP/1.1\r\nHost: a:80x\r\n\r\n' 400 "a Host with a non-numeric port"
+refused 'GET /stats HTTP/1.0\r\nHost: <b>\r\n\r\n' 400 "an invalid Host on HTTP/1.0 too"
+refused 'GET http://a b/ HTTP/1.1\r\nHost: a\r\n\r\n' 400 "(a space ends the target anyway)"
+refused 'GET http://a<b/ HTTP/1.1\r\nHost: a\r\n\r\n' 400 "an absolute-form host that is no uri-host"
+for h in 'a' '127.0.0.1:3000' '[::1]:3000' 'my_host.example' '' 'xn--bcher-kva.example:80' 'a%%41'; do
+    r=$(raw "$PORT" "GET /stats HTTP/1.1\r\nHost: $h\r\nConnection: close\r\n\r\n")
+    is "$(status_of "$r")" 200 "Host: '$h' is valid"
+done
+
+# Section 9.3: "close" wins over HTTP/1.0's "keep-alive".
+r=$(raw "$PORT" 'GET /stats HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n')
+like "$r" "Connection: close" "HTTP/1.0 with Connection: keep-alive, close -> close"
+unlike "$r" "Connection: keep-alive" "... and not keep-alive"
+r=$(raw "$PORT" 'GET /stats HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\nGET /stats HTTP/1.0\r\n\r\n')
+is "$(printf '%s' "$r" | grep -c '^HTTP/1.1 200')" 2 "HTTP/1.0 with Connection: Keep-Alive persists for the next request"
+like "$r" "Connection: keep-alive" "... and says so"
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n' 413 "a body over 65536 bytes"
 
 # Request-target forms (RFC 9112 section 3.2): origin-form is what

@@ -74,6 +74,33 @@ static void test_versions_and_keepalive(void)
     tap_ok(parse("GET / HTTP/1.0\r\n\r\n", &req) > 0 && !req.keep_alive, "HTTP/1.0 without Host is fine and closes");
     tap_ok(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &req) > 0 && req.keep_alive, "HTTP/1.0 keep-alive on request");
     tap_ok(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &req) > 0 && !req.keep_alive, "Connection: close");
+    /* RFC 9112 section 9.3: close wins, whatever the version. */
+    tap_ok(parse("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", &req) > 0 && !req.keep_alive,
+           "HTTP/1.0 keep-alive together with close -> close");
+    tap_ok(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", &req) > 0 && !req.keep_alive,
+           "HTTP/1.0 keep-alive and close in two fields -> close");
+    /* RFC 9110 section 2.5: a later 1.x minor is processed as 1.1. */
+    tap_ok(parse("GET / HTTP/1.2\r\nHost: a\r\n\r\n", &req) > 0 && req.minor_version == 1 && req.keep_alive,
+           "HTTP/1.2 is read as HTTP/1.1");
+    tap_ok(parse("GET / HTTP/1.9\r\n\r\n", &req) == -400, "HTTP/1.9 needs Host as 1.1 does");
+    {
+        static const char *const hosts[] = { "a", "127.0.0.1:3000", "[::1]:3000", "", "my_host.ex-ample~", "a%41:", "[v1.x]" };
+        for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+            char raw[128];
+            snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", hosts[i]);
+            tap_ok(parse(raw, &req) > 0, "Host: '%s' is a valid uri-host [:port]", hosts[i]);
+        }
+    }
+    {
+        size_t len = 0;
+        const char *h;
+        tap_ok(parse("GET http://b:1/x HTTP/1.1\r\nHost: a\r\n\r\n", &req) > 0
+               && (h = http_request_host(&req, &len)) != NULL && len == 3 && memcmp(h, "b:1", 3) == 0,
+               "absolute-form: the request's host is the target's, not Host (RFC 9112 3.2.2)");
+        tap_ok(parse("GET /x HTTP/1.1\r\nHost: a\r\n\r\n", &req) > 0
+               && (h = http_request_host(&req, &len)) != NULL && len == 1 && h[0] == 'a',
+               "origin-form: the request's host is Host");
+    }
     tap_ok(parse("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &req) == 29, "one empty line before the request line is ignored");
 }
 
@@ -99,7 +126,17 @@ static void test_refusals(void)
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "two Transfer-Encoding fields");
     expect_status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "Transfer-Encoding on HTTP/1.0");
     expect_status("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0 in HTTP/1 syntax");
-    expect_status("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505, "HTTP/1.2");
+    expect_status("GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505, "HTTP/0.9");
+    /* RFC 9112 section 3.2: an invalid Host value is a 400. */
+    expect_status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "a Host with a space");
+    expect_status("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "a Host with a path");
+    expect_status("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400, "a Host with user info");
+    expect_status("GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400, "a Host with a bad port");
+    expect_status("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, "an unclosed IP-literal");
+    expect_status("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n", 400, "a short percent escape in Host");
+    expect_status("GET / HTTP/1.0\r\nHost: a\"b\r\n\r\n", 400, "an invalid Host on HTTP/1.0");
+    expect_status("GET http://a<b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "an absolute-form host that is no uri-host");
+    expect_status("GET http://:80/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "an absolute-form authority with no host");
     expect_status("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "junk after the version");
     expect_status("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400, "not HTTP");
     expect_status("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces");
