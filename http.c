@@ -410,6 +410,73 @@ static long find_crlf(const char *buf, size_t len, size_t pos, size_t max)
     return len - pos > max ? -2 : -1;
 }
 
+static size_t skip_bws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* Length of the token at s[i..len), 0 if none. */
+static size_t token_len(const char *s, size_t len, size_t i)
+{
+    size_t start = i;
+    while (i < len && is_tchar((unsigned char)s[i]))
+        i++;
+    return i - start;
+}
+
+/* Length of the quoted-string at s[i..len) (RFC 9110 section 5.6.4), 0 if none. */
+static size_t quoted_len(const char *s, size_t len, size_t i)
+{
+    size_t start = i;
+    if (i >= len || s[i] != '"')
+        return 0;
+    for (i++; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"')
+            return i + 1 - start;
+        if (ch == '\\') {
+            if (++i >= len || !is_field_char((unsigned char)s[i]))
+                return 0;
+        } else if (!is_field_char(ch)) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* 1 if s[0..len) is a chunk-ext (RFC 9112 section 7.1.1), possibly empty:
+ *   *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ * with a token name and a token or quoted-string value.  Whitespace is
+ * allowed only where BWS is ("5 ;a" is valid); the extensions mean
+ * nothing to us and are skipped. */
+static int is_chunk_ext(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        i = skip_bws(s, len, i);
+        if (i >= len || s[i] != ';')
+            return 0;
+        i = skip_bws(s, len, i + 1);
+        size_t n = token_len(s, len, i);
+        if (n == 0)
+            return 0;
+        i += n;
+        size_t eq = skip_bws(s, len, i);
+        if (eq < len && s[eq] == '=') {
+            i = skip_bws(s, len, eq + 1);
+            n = token_len(s, len, i);
+            if (n == 0)
+                n = quoted_len(s, len, i);
+            if (n == 0)
+                return 0;
+            i += n;
+        }
+    }
+    return 1;
+}
+
 long http_decode_chunked(const char *buf, size_t len, char *out,
                          size_t out_max, size_t *out_len)
 {
@@ -431,7 +498,7 @@ long http_decode_chunked(const char *buf, size_t len, char *out,
                 return -413;
             i++;
         }
-        if (i == pos || (i < (size_t)cr && buf[i] != ';'))
+        if (i == pos || !is_chunk_ext(buf + i, (size_t)cr - i))
             return -400;    /* no digits, or junk after them */
         pos = (size_t)cr + 2;
 
@@ -458,6 +525,11 @@ long http_decode_chunked(const char *buf, size_t len, char *out,
             return -400;
         if ((size_t)cr == pos)
             return (long)(pos + 2);
+        /* trailer-section = *( field-line CRLF ): a field name, then ':'
+         * (section 7.1.2); the fields themselves are discarded. */
+        size_t n = token_len(buf, (size_t)cr, pos);
+        if (n == 0 || buf[pos + n] != ':')
+            return -400;
         pos = (size_t)cr + 2;
     }
 }

@@ -188,6 +188,28 @@ static void test_chunked(void)
     tap_ok(http_decode_chunked("5\nhello\r\n", 10, out, sizeof out, &out_len) == -400, "bare LF after the size -> 400");
     tap_ok(http_decode_chunked("ffffffffffffffffffff\r\n", 22, out, sizeof out, &out_len) == -413, "a giant chunk -> 413");
     tap_ok(http_decode_chunked("41\r\n", 4, out, sizeof out, &out_len) == -413, "a chunk larger than the buffer -> 413");
+    /* RFC 9112 section 7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ) */
+    {
+        static const char *const good[] = {
+            "5 ;a=b\r\nhello\r\n0\r\n\r\n", "5\t; a = b ;c\r\nhello\r\n0 ;z\r\n\r\n",
+            "5;a=\"x y\\\";\"\r\nhello\r\n0\r\n\r\n", "00000000000000000000005;a\r\nhello\r\n000\r\n\r\n",
+            "5\r\nhello\r\n0\r\nX-T: 1\r\nY:\r\n\r\n",
+        };
+        static const char *const bad[] = {
+            "5;\r\nhello\r\n0\r\n\r\n", "5;a b\r\nhello\r\n0\r\n\r\n", "5;a=\r\nhello\r\n0\r\n\r\n",
+            "5;a=\"x\r\nhello\r\n0\r\n\r\n", "5;a=b c\r\nhello\r\n0\r\n\r\n", "5;a;\r\nhello\r\n0\r\n\r\n",
+            "5 ;a \r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\nno colon\r\n\r\n", "5\r\nhello\r\n0\r\n: v\r\n\r\n",
+            "5\r\nhello\r\n0\r\nX : v\r\n\r\n",
+        };
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+            long r = http_decode_chunked(good[i], strlen(good[i]), out, sizeof out, &out_len);
+            tap_ok(r == (long)strlen(good[i]) && out_len == 5 && memcmp(out, "hello", 5) == 0,
+                   "chunked body %zu with extensions/trailers decodes (got %ld)", i, r);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            tap_ok(http_decode_chunked(bad[i], strlen(bad[i]), out, sizeof out, &out_len) == -400,
+                   "malformed chunk-ext or trailer %zu -> 400", i);
+    }
 }
 
 static void test_helpers(void)
