@@ -15,7 +15,8 @@
  *   - whitespace between a field name and its colon (section 5.1);
  *   - Content-Length together with Transfer-Encoding (section 6.1);
  *   - Content-Length sent twice, or not a plain decimal number (6.3);
- *   - a Transfer-Encoding other than exactly "chunked" (501), or any
+ *   - a Transfer-Encoding other than exactly "chunked": 400 when chunked
+ *     is not its final coding (section 6.3), else 501; and any
  *     Transfer-Encoding on HTTP/1.0;
  *   - HTTP/1.1 without exactly one Host, or a Host (or an absolute-form
  *     authority) that is not uri-host [ ":" port ] (section 3.2).
@@ -304,8 +305,20 @@ static int check_framing(struct http_request *req)
     if (n_te == 1) {
         size_t len;
         const char *te = http_header_value(req, "Transfer-Encoding", &len);
-        if (!equal_nocase(te, len, "chunked"))
+        if (!equal_nocase(te, len, "chunked")) {
+            /* Section 6.3: in a request whose final coding is not chunked
+             * the body's length cannot be known: the server MUST answer
+             * 400.  A list ending in chunked has a coding we do not
+             * know before it: 501 (section 6.1). */
+            size_t last = len;
+            while (last > 0 && te[last - 1] != ',')
+                last--;
+            while (last < len && (te[last] == ' ' || te[last] == '\t'))
+                last++;
+            if (!equal_nocase(te + last, len - last, "chunked"))
+                return refuse(req, 400, "chunked is not the final Transfer-Encoding");
             return refuse(req, 501, "only Transfer-Encoding: chunked is supported");
+        }
         req->body_kind = HTTP_BODY_CHUNKED;
     } else if (n_cl == 1) {
         size_t len;

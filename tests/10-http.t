@@ -26,7 +26,14 @@ refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Lengt
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello' 400 "a repeated Content-Length"
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5x\r\n\r\nhello' 400 "a Content-Length that is not a number"
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n' 400 "a bad chunk size"
-refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n' 501 "an unsupported transfer coding"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n' 501 "an unsupported transfer coding before chunked"
+# RFC 9112 section 6.3: a request whose final coding is not chunked MUST get 400.
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n' 400 "a transfer coding without chunked"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n' 400 "chunked not the final transfer coding"
+# Chunk extensions may have BWS before ';' (section 7.1.1).
+r=$(raw "$PORT" 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5 ;a="b c"\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n')
+is "$(status_of "$r")" 200 "a chunk extension after BWS, with a quoted value, and a trailer field"
+refused 'POST /publish HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;a b\r\nhello\r\n0\r\n\r\n' 400 "a chunk extension that is not name[=value]"
 refused 'GET / HTTP/2.0\r\nHost: a\r\n\r\n' 505 "HTTP/2.0 in HTTP/1 syntax"
 refused 'GET / HTTP/0.9\r\nHost: a\r\n\r\n' 505 "HTTP/0.9"
 # RFC 9110 section 2.5: a later 1.x minor is read as 1.1 (505 is for the
