@@ -366,7 +366,13 @@ void conn_respond(struct conn *c, int status, const char *content_type,
     int keep = c->keep_alive && !c->close_after_flush && !shutting_down;
 
     write_head(c, status, content_type, extra_headers);
-    int n = snprintf(tail, sizeof tail, "Content-Length: %zu\r\n%s\r\n", len,
+    /* RFC 9110 section 8.6: a server MUST NOT send Content-Length in a
+     * 1xx or 204 response (they have no content by definition). */
+    if (status >= 200 && status != 204) {
+        int n = snprintf(tail, sizeof tail, "Content-Length: %zu\r\n", len);
+        out_append(c, tail, (size_t)n);
+    }
+    int n = snprintf(tail, sizeof tail, "%s\r\n",
                      !keep ? "Connection: close\r\n"
                      : c->minor_version == 0 ? "Connection: keep-alive\r\n" : "");
     out_append(c, tail, (size_t)n);

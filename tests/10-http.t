@@ -84,6 +84,12 @@ like "$r" '"last":[0-9]+' "curl --request-target http://.../poll?after=0 reaches
 r=$(raw "$PORT" 'OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
 is "$(status_of "$r")" 204 "OPTIONS * -> 204"
 like "$r" "Allow: GET, HEAD, POST, OPTIONS" "... with the server's methods in Allow"
+# RFC 9110 section 8.6: no Content-Length in a 204; a 204 ends at its head,
+# so a keep-alive connection goes on with the next pipelined request.
+unlike "$r" "Content-Length" "... and no Content-Length (a 204 MUST NOT have one)"
+r=$(raw "$PORT" 'OPTIONS /publish HTTP/1.1\r\nHost: a\r\n\r\nGET /stats HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+unlike "$r" "Content-Length: 0" "OPTIONS /publish: 204 without Content-Length"
+like "$(printf '%s' "$r" | grep -a '^HTTP/1.1' | tr -d '\r' | paste -sd,)" '^HTTP/1.1 204 No Content,HTTP/1.1 200 OK$' "... then the pipelined GET is answered"
 
 long_target=$(head -c 5000 /dev/zero | tr '\0' 'a')
 refused "GET /$long_target HTTP/1.1\r\nHost: a\r\n\r\n" 414 "a 5000-byte request target"
