@@ -70,12 +70,18 @@ static int equal_nocase(const char *a, size_t alen, const char *b)
     return 1;
 }
 
-/* Offset just past the first CRLF CRLF, 0 if none; -1 on a bare LF or NUL
- * (both are refused at once, whether or not the head is complete). */
+/* Offset just past the first CRLF CRLF, 0 if none; -1 on a bare LF, a
+ * bare CR or a NUL (refused at once, whether or not the head is
+ * complete).  RFC 9112 section 2.2: a bare CR MUST be refused or read as
+ * SP; the lines below are split at CR, so one let through here would end
+ * a line early and swallow the byte after it ("X: a\rzHost: b" would
+ * become the fields "X: a" and "Host: b"). */
 static long find_head_end(const char *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\0')
+            return -1;
+        if (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n')
             return -1;
         if (buf[i] != '\n')
             continue;
@@ -354,7 +360,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 
     long end = find_head_end(buf + start, len - start);
     if (end < 0)
-        return refuse(req, 400, "a bare LF or a NUL byte in the request head");
+        return refuse(req, 400, "a bare CR, a bare LF or a NUL byte in the request head");
     /* The request line's limit first, complete head or not: a long line
      * in a head over HTTP_MAX_HEAD_BYTES is a 414 whether the head's end
      * has arrived yet or not. */

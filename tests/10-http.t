@@ -19,6 +19,10 @@ like "$(raw "$PORT" 'GET / HTTP/1.1\r\n\r\n')" "requires a Host header" "the 400
 refused 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n' 400 "two Host headers"
 refused 'GARBAGE\r\n\r\n' 400 "a request line that is not one"
 refused 'GET / HTTP/1.1\nHost: a\n\n' 400 "bare LF line endings"
+# RFC 9112 section 2.2: a bare CR MUST be refused (or read as SP), never
+# taken for a line end that hides the next byte.
+refused 'GET /stats HTTP/1.1\r\nX: a\rzHost: a\r\n\r\n' 400 "a bare CR hiding a Host line"
+refused 'GET /stats HTTP/1.1\rzHost: a\r\n\r\n' 400 "a bare CR ending the request line"
 refused 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n folded\r\n\r\n' 400 "obs-fold"
 refused 'GET / HTTP/1.1\r\nHost : a\r\n\r\n' 400 "space before the colon"
 refused 'POST /publish HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' 400 "Content-Length with Transfer-Encoding (smuggling)"

@@ -109,6 +109,10 @@ static void test_refusals(void)
     char big[HTTP_MAX_HEAD_BYTES + 200];
     expect_status("GET / HTTP/1.1\nHost: a\n\n", 400, "bare LF");
     expect_status("GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", 400, "bare LF inside the head");
+    /* RFC 9112 section 2.2: a bare CR is refused, not read as a line end. */
+    expect_status("GET / HTTP/1.1\r\nX: a\rzHost: a\r\n\r\n", 400, "bare CR that would hide a Host line");
+    expect_status("GET / HTTP/1.1\rzHost: a\r\n\r\n", 400, "bare CR after the request line");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\r", 0, "a CR at the end of the input needs more");
     expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n  folded\r\n\r\n", 400, "obs-fold");
     expect_status("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "whitespace before the colon");
     expect_status("GET / HTTP/1.1\r\n\r\n", 400, "HTTP/1.1 without Host");
