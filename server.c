@@ -657,6 +657,16 @@ static void process_requests(struct conn *c)
         c->request_start_ms = c->in.len > 0 ? now_ms : 0;
         continue;
 need_body:
+        /* The input buffer is full and the body is still incomplete: that
+         * is a chunked body whose framing (one-byte chunks, extensions)
+         * passed CONN_INPUT_MAX.  No read can come (wants_read), so say so
+         * now rather than letting the header timeout answer 408. */
+        if (c->in.len >= c->in.max) {
+            remember_request(c, &req);
+            conn_respond_error(c, 413, "the chunked request body, with its framing, "
+                               "is larger than the input buffer");
+            return;
+        }
         /* RFC 9110 section 10.1.1: a client that sent Expect: 100-continue
          * waits for this before sending the body. */
         if (!c->sent_continue && req.minor_version == 1
