@@ -278,6 +278,8 @@ static int parse_header_line(const char *line, size_t len, struct http_request *
     return 0;
 }
 
+static int list_has_token(const char *v, size_t len, const char *token);
+
 /* Decide how the body is framed and whether the connection persists. */
 static int check_framing(struct http_request *req)
 {
@@ -323,6 +325,9 @@ static int check_framing(struct http_request *req)
                 last++;
             if (!equal_nocase(te + last, len - last, "chunked"))
                 return refuse(req, 400, "chunked is not the final Transfer-Encoding");
+            /* Section 6.1: chunked is applied at most once. */
+            if (list_has_token(te, last, "chunked"))
+                return refuse(req, 400, "chunked twice in Transfer-Encoding");
             return refuse(req, 501, "only Transfer-Encoding: chunked is supported");
         }
         req->body_kind = HTTP_BODY_CHUNKED;
