@@ -743,11 +743,15 @@ int http_origin_is_valid(const char *s, size_t len)
         return 1;
     if (s[i] != ':' || i + 1 == len || len - i - 1 > 5)
         return 0;
+    unsigned long port = 0;
     for (i++; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return 0;
+        port = port * 10 + (unsigned long)(s[i] - '0');
     }
-    return 1;
+    /* WHATWG URL: a port above 65535 is a parse error, so postMessage
+     * would throw on it instead of posting. */
+    return port <= 65535;
 }
 
 const char *http_status_text(int status)

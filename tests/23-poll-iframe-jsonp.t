@@ -19,7 +19,7 @@ like "$r" "parent\\.postMessage\\(\\{\"events\":\\[.*\\],\"last\":[0-9]+\\}, \"h
 unlike "$r" '"\*"' "never to \"*\""
 r=$(curl -s "$BASE/poll/iframe?after=0&origin=http%3A%2F%2Flocalhost%3A$PORT2")
 like "$r" "\\}, \"http://localhost:$PORT2\"\\);" "origin= is the target when given"
-for o in '*' 'null' 'javascript:alert(1)' 'http://a.b/path' 'http://a"b' "http://a'b" 'http://a b' 'http://a:99999999' 'ftp://a'; do
+for o in '*' 'null' 'javascript:alert(1)' 'http://a.b/path' 'http://a"b' "http://a'b" 'http://a b' 'http://a:99999999' 'http://a:65536' 'ftp://a'; do
     is "$(code -G --data-urlencode "origin=$o" "$BASE/poll/iframe")" 400 "iframe origin=$o is refused with 400"
 done
 like "$(curl -s "$BASE/poll/iframe?origin=*")" '^400 Bad Request: origin must be' "... saying why"

@@ -241,7 +241,7 @@ static void test_helpers(void)
            "u64 refuses empty, junk, signs and overflow");
 
     const char *good[] = { "http://localhost:3000", "http://127.0.0.1", "https://a-b.example.com:8443", "http://[::1]:3000" };
-    const char *bad[] = { "*", "null", "http://", "http://a/b", "http://a:", "http://a:123456", "javascript:alert(1)",
+    const char *bad[] = { "*", "null", "http://", "http://a/b", "http://a:", "http://a:123456", "http://a:65536", "http://a:99999", "javascript:alert(1)",
                           "http://a\"b", "http://u@a", "http://a b", "ftp://a", "http://a:3000/index.html" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         tap_ok(http_origin_is_valid(good[i], strlen(good[i])), "origin %s is valid", good[i]);
