@@ -15,9 +15,11 @@
  *   - whitespace between a field name and its colon (section 5.1);
  *   - Content-Length together with Transfer-Encoding (section 6.1);
  *   - Content-Length sent twice, or not a plain decimal number (6.3);
- *   - a Transfer-Encoding other than exactly "chunked" (501), or any
+ *   - a Transfer-Encoding other than exactly "chunked": 400 when chunked
+ *     is not its final coding (section 6.3), else 501; and any
  *     Transfer-Encoding on HTTP/1.0;
- *   - HTTP/1.1 without exactly one Host (section 3.2).
+ *   - HTTP/1.1 without exactly one Host, or a Host (or an absolute-form
+ *     authority) that is not uri-host [ ":" port ] (section 3.2).
  */
 #include "http.h"
 
@@ -68,12 +70,18 @@ static int equal_nocase(const char *a, size_t alen, const char *b)
     return 1;
 }
 
-/* Offset just past the first CRLF CRLF, 0 if none; -1 on a bare LF or NUL
- * (both are refused at once, whether or not the head is complete). */
+/* Offset just past the first CRLF CRLF, 0 if none; -1 on a bare LF, a
+ * bare CR or a NUL (refused at once, whether or not the head is
+ * complete).  RFC 9112 section 2.2: a bare CR MUST be refused or read as
+ * SP; the lines below are split at CR, so one let through here would end
+ * a line early and swallow the byte after it ("X: a\rzHost: b" would
+ * become the fields "X: a" and "Host: b"). */
 static long find_head_end(const char *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '\0')
+            return -1;
+        if (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n')
             return -1;
         if (buf[i] != '\n')
             continue;
@@ -89,6 +97,54 @@ static long find_head_end(const char *buf, size_t len)
  * version.  Checked on complete and incomplete lines alike, so that the
  * answer does not depend on how the bytes were split into reads. */
 enum { REQUEST_LINE_MAX = HTTP_MAX_TARGET_BYTES + 32 };
+
+/* RFC 3986 section 2.3 unreserved and 2.2 sub-delims. */
+static int is_reg_name_char(unsigned char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return 1;
+    return ch != '\0' && strchr("-._~!$&'()*+,;=", ch) != NULL;
+}
+
+/* 1 if s[0..len) is uri-host [ ":" port ] (RFC 9110 section 7.2, RFC
+ * 3986 section 3.2.2-3.2.3): an IP-literal in brackets, or a reg-name of
+ * unreserved, pct-encoded and sub-delims characters (an IPv4 address is
+ * one), then an optional port of digits.  Empty is allowed: RFC 9112
+ * section 3.2 has a client send "Host:" empty when there is no authority. */
+static int is_authority(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (len > 0 && s[0] == '[') {
+        for (i = 1; i < len && s[i] != ']'; i++) {
+            if (!is_reg_name_char((unsigned char)s[i]) && s[i] != ':')
+                return 0;     /* IPv6address or IPvFuture characters only */
+        }
+        if (i >= len || i == 1)
+            return 0;
+        i++;
+    } else {
+        while (i < len && s[i] != ':') {
+            if (s[i] == '%') {
+                if (len - i < 3 || http_hex_digit(s[i + 1]) < 0 || http_hex_digit(s[i + 2]) < 0)
+                    return 0;
+                i += 3;
+            } else if (is_reg_name_char((unsigned char)s[i])) {
+                i++;
+            } else {
+                return 0;
+            }
+        }
+    }
+    if (i == len)
+        return 1;
+    if (s[i] != ':')
+        return 0;
+    for (i++; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    }
+    return 1;
+}
 
 /* Length of "http://" or "https://" (any case) at the start of t, or 0. */
 static size_t http_scheme_len(const char *t, size_t len)
@@ -129,10 +185,13 @@ static int parse_target(struct http_request *req)
         size_t authority = scheme;
         while (authority < len && t[authority] != '/' && t[authority] != '?')
             authority++;
-        /* RFC 9110 section 4.2.4: userinfo in an http URI is an error. */
-        if (authority == scheme || memchr(t + scheme, '@', authority - scheme) != NULL
-            || memchr(t + scheme, '#', authority - scheme) != NULL)
-            return refuse(req, 400, "the absolute-form target has no host, or has user info");
+        /* RFC 9110 section 4.2.4: userinfo in an http URI is an error
+         * (is_authority has no '@'), and so is an empty host. */
+        if (authority == scheme || !is_authority(t + scheme, authority - scheme)
+            || t[scheme] == ':')
+            return refuse(req, 400, "the absolute-form target has no host, has user info, or a malformed host");
+        req->authority = t + scheme;
+        req->authority_len = authority - scheme;
         t += authority;
         len -= authority;
     }
@@ -177,9 +236,12 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
     char major = line[i + 5], dot = line[i + 6], minor = line[i + 7];
     if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9')
         return refuse(req, 400, "the HTTP version is malformed");
-    if (major != '1' || (minor != '0' && minor != '1'))
+    /* RFC 9110 section 15.6.6: 505 is about the major version.  A later
+     * 1.x is read as 1.1, "the highest minor version within that major
+     * version to which the recipient is conformant" (section 2.5). */
+    if (major != '1')
         return refuse(req, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
-    req->minor_version = minor - '0';
+    req->minor_version = minor == '0' ? 0 : 1;
 
     return parse_target(req);
 }
@@ -216,6 +278,8 @@ static int parse_header_line(const char *line, size_t len, struct http_request *
     return 0;
 }
 
+static int list_has_token(const char *v, size_t len, const char *token);
+
 /* Decide how the body is framed and whether the connection persists. */
 static int check_framing(struct http_request *req)
 {
@@ -227,6 +291,14 @@ static int check_framing(struct http_request *req)
         return refuse(req, 400, "HTTP/1.1 requires a Host header");
     if (n_host > 1)
         return refuse(req, 400, "more than one Host header");
+    /* Section 3.2: a server MUST answer 400 to "a Host header field with
+     * an invalid field value", absolute-form target or not. */
+    if (n_host == 1) {
+        size_t len;
+        const char *host = http_header_value(req, "Host", &len);
+        if (!is_authority(host, len))
+            return refuse(req, 400, "the Host header is not host[:port]");
+    }
     if (n_te > 0 && n_cl > 0)
         return refuse(req, 400, "Content-Length together with Transfer-Encoding");
     if (n_te > 0 && req->minor_version == 0)
@@ -241,8 +313,23 @@ static int check_framing(struct http_request *req)
     if (n_te == 1) {
         size_t len;
         const char *te = http_header_value(req, "Transfer-Encoding", &len);
-        if (!equal_nocase(te, len, "chunked"))
+        if (!equal_nocase(te, len, "chunked")) {
+            /* Section 6.3: in a request whose final coding is not chunked
+             * the body's length cannot be known: the server MUST answer
+             * 400.  A list ending in chunked has a coding we do not
+             * know before it: 501 (section 6.1). */
+            size_t last = len;
+            while (last > 0 && te[last - 1] != ',')
+                last--;
+            while (last < len && (te[last] == ' ' || te[last] == '\t'))
+                last++;
+            if (!equal_nocase(te + last, len - last, "chunked"))
+                return refuse(req, 400, "chunked is not the final Transfer-Encoding");
+            /* Section 6.1: chunked is applied at most once. */
+            if (list_has_token(te, last, "chunked"))
+                return refuse(req, 400, "chunked twice in Transfer-Encoding");
             return refuse(req, 501, "only Transfer-Encoding: chunked is supported");
+        }
         req->body_kind = HTTP_BODY_CHUNKED;
     } else if (n_cl == 1) {
         size_t len;
@@ -255,8 +342,12 @@ static int check_framing(struct http_request *req)
             req->body_kind = HTTP_BODY_LENGTH;
     }
 
-    if (req->minor_version == 1)
-        req->keep_alive = !http_header_has_token(req, "Connection", "close");
+    /* Section 9.3: "close" ends the connection whatever the version; only
+     * then does HTTP/1.0 need "keep-alive" to persist. */
+    if (http_header_has_token(req, "Connection", "close"))
+        req->keep_alive = 0;
+    else if (req->minor_version == 1)
+        req->keep_alive = 1;
     else
         req->keep_alive = http_header_has_token(req, "Connection", "keep-alive");
     return 0;
@@ -274,7 +365,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 
     long end = find_head_end(buf + start, len - start);
     if (end < 0)
-        return refuse(req, 400, "a bare LF or a NUL byte in the request head");
+        return refuse(req, 400, "a bare CR, a bare LF or a NUL byte in the request head");
     /* The request line's limit first, complete head or not: a long line
      * in a head over HTTP_MAX_HEAD_BYTES is a 414 whether the head's end
      * has arrived yet or not. */
@@ -343,6 +434,73 @@ static long find_crlf(const char *buf, size_t len, size_t pos, size_t max)
     return len - pos > max ? -2 : -1;
 }
 
+static size_t skip_bws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* Length of the token at s[i..len), 0 if none. */
+static size_t token_len(const char *s, size_t len, size_t i)
+{
+    size_t start = i;
+    while (i < len && is_tchar((unsigned char)s[i]))
+        i++;
+    return i - start;
+}
+
+/* Length of the quoted-string at s[i..len) (RFC 9110 section 5.6.4), 0 if none. */
+static size_t quoted_len(const char *s, size_t len, size_t i)
+{
+    size_t start = i;
+    if (i >= len || s[i] != '"')
+        return 0;
+    for (i++; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"')
+            return i + 1 - start;
+        if (ch == '\\') {
+            if (++i >= len || !is_field_char((unsigned char)s[i]))
+                return 0;
+        } else if (!is_field_char(ch)) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* 1 if s[0..len) is a chunk-ext (RFC 9112 section 7.1.1), possibly empty:
+ *   *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ * with a token name and a token or quoted-string value.  Whitespace is
+ * allowed only where BWS is ("5 ;a" is valid); the extensions mean
+ * nothing to us and are skipped. */
+static int is_chunk_ext(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        i = skip_bws(s, len, i);
+        if (i >= len || s[i] != ';')
+            return 0;
+        i = skip_bws(s, len, i + 1);
+        size_t n = token_len(s, len, i);
+        if (n == 0)
+            return 0;
+        i += n;
+        size_t eq = skip_bws(s, len, i);
+        if (eq < len && s[eq] == '=') {
+            i = skip_bws(s, len, eq + 1);
+            n = token_len(s, len, i);
+            if (n == 0)
+                n = quoted_len(s, len, i);
+            if (n == 0)
+                return 0;
+            i += n;
+        }
+    }
+    return 1;
+}
+
 long http_decode_chunked(const char *buf, size_t len, char *out,
                          size_t out_max, size_t *out_len)
 {
@@ -364,7 +522,7 @@ long http_decode_chunked(const char *buf, size_t len, char *out,
                 return -413;
             i++;
         }
-        if (i == pos || (i < (size_t)cr && buf[i] != ';'))
+        if (i == pos || !is_chunk_ext(buf + i, (size_t)cr - i))
             return -400;    /* no digits, or junk after them */
         pos = (size_t)cr + 2;
 
@@ -391,6 +549,11 @@ long http_decode_chunked(const char *buf, size_t len, char *out,
             return -400;
         if ((size_t)cr == pos)
             return (long)(pos + 2);
+        /* trailer-section = *( field-line CRLF ): a field name, then ':'
+         * (section 7.1.2); the fields themselves are discarded. */
+        size_t n = token_len(buf, (size_t)cr, pos);
+        if (n == 0 || buf[pos + n] != ':')
+            return -400;
         pos = (size_t)cr + 2;
     }
 }
@@ -407,6 +570,17 @@ const char *http_header_value(const struct http_request *req,
     }
     *len = 0;
     return NULL;
+}
+
+const char *http_request_host(const struct http_request *req, size_t *len)
+{
+    /* RFC 9112 section 3.2.2: with an absolute-form target the server
+     * MUST ignore Host and use the target's host. */
+    if (req->authority != NULL) {
+        *len = req->authority_len;
+        return req->authority;
+    }
+    return http_header_value(req, "Host", len);
 }
 
 size_t http_header_count(const struct http_request *req, const char *name)
@@ -569,11 +743,15 @@ int http_origin_is_valid(const char *s, size_t len)
         return 1;
     if (s[i] != ':' || i + 1 == len || len - i - 1 > 5)
         return 0;
+    unsigned long port = 0;
     for (i++; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return 0;
+        port = port * 10 + (unsigned long)(s[i] - '0');
     }
-    return 1;
+    /* WHATWG URL: a port above 65535 is a parse error, so postMessage
+     * would throw on it instead of posting. */
+    return port <= 65535;
 }
 
 const char *http_status_text(int status)

@@ -53,6 +53,8 @@ struct http_request {
     const char *path;          /* target up to '?' (still percent-encoded); after the
                                   host for absolute-form ("/" if none); "*" for OPTIONS * */
     size_t path_len;
+    const char *authority;     /* absolute-form only: the target's host[:port], else NULL */
+    size_t authority_len;
     const char *query;         /* after '?', or NULL */
     size_t query_len;
     int minor_version;         /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
@@ -69,7 +71,7 @@ struct http_request {
 /* Parse a request head (request line + header fields + CRLF).  See the
  * comment at the top of this file for the return value.  On success the
  * framing checks have been done: CL with TE, repeated CL, a TE other
- * than chunked, a missing Host in HTTP/1.1 are all refused. */
+ * than chunked, a missing, repeated or malformed Host are all refused. */
 int http_parse_request(const char *buf, size_t len, struct http_request *req);
 
 /* Decode a chunked request body (RFC 9112 section 7.1) that starts at
@@ -84,6 +86,11 @@ long http_decode_chunked(const char *buf, size_t len, char *out,
  * or NULL.  *len receives its length. */
 const char *http_header_value(const struct http_request *req,
                               const char *name, size_t *len);
+
+/* The host[:port] the request is for (RFC 9112 section 3.2.2): the
+ * authority of an absolute-form target, else the Host field's value.
+ * NULL if neither (an HTTP/1.0 request without Host). */
+const char *http_request_host(const struct http_request *req, size_t *len);
 
 /* How many header fields are called `name`. */
 size_t http_header_count(const struct http_request *req, const char *name);

@@ -205,7 +205,7 @@ static long parent_origin(const struct http_request *req, char *out,
         }
     }
     size_t host_len;
-    const char *host = http_header_value(req, "Host", &host_len);
+    const char *host = http_request_host(req, &host_len);   /* RFC 9112 3.2.2 */
     if (host == NULL || prefix_len + host_len >= out_size) {
         *why = "no ?origin= and no usable Host header";
         return -1;

@@ -132,7 +132,7 @@ int poll_iframe_origin(const struct poll_query *q, const struct http_request *re
     }
     /* Without origin=, the page is assumed to come from this server, as
      * the demo page does: its origin is this scheme, host and port. */
-    host = http_header_value(req, "Host", &host_len);
+    host = http_request_host(req, &host_len);   /* RFC 9112 3.2.2: absolute-form wins */
     if (host == NULL || sizeof scheme - 1 + host_len + 1 > out_size)
         return -1;
     memcpy(out, scheme, sizeof scheme - 1);

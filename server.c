@@ -366,7 +366,13 @@ void conn_respond(struct conn *c, int status, const char *content_type,
     int keep = c->keep_alive && !c->close_after_flush && !shutting_down;
 
     write_head(c, status, content_type, extra_headers);
-    int n = snprintf(tail, sizeof tail, "Content-Length: %zu\r\n%s\r\n", len,
+    /* RFC 9110 section 8.6: a server MUST NOT send Content-Length in a
+     * 1xx or 204 response (they have no content by definition). */
+    if (status >= 200 && status != 204) {
+        int n = snprintf(tail, sizeof tail, "Content-Length: %zu\r\n", len);
+        out_append(c, tail, (size_t)n);
+    }
+    int n = snprintf(tail, sizeof tail, "%s\r\n",
                      !keep ? "Connection: close\r\n"
                      : c->minor_version == 0 ? "Connection: keep-alive\r\n" : "");
     out_append(c, tail, (size_t)n);
@@ -651,6 +657,16 @@ static void process_requests(struct conn *c)
         c->request_start_ms = c->in.len > 0 ? now_ms : 0;
         continue;
 need_body:
+        /* The input buffer is full and the body is still incomplete: that
+         * is a chunked body whose framing (one-byte chunks, extensions)
+         * passed CONN_INPUT_MAX.  No read can come (wants_read), so say so
+         * now rather than letting the header timeout answer 408. */
+        if (c->in.len >= c->in.max) {
+            remember_request(c, &req);
+            conn_respond_error(c, 413, "the chunked request body, with its framing, "
+                               "is larger than the input buffer");
+            return;
+        }
         /* RFC 9110 section 10.1.1: a client that sent Expect: 100-continue
          * waits for this before sending the body. */
         if (!c->sent_continue && req.minor_version == 1
@@ -975,6 +991,11 @@ static void run_timers(struct conn *c)
             snprintf(c->log_method, sizeof c->log_method, "-");
             snprintf(c->log_target, sizeof c->log_target, "-");
             count_drop("header_timeout");
+            /* The 408 answers the request that did not arrive, not the
+             * previous one on this connection: if that was a HEAD, its
+             * head_only would leave out the body that Content-Length
+             * announces (RFC 9110 section 9.3.2 is for HEAD only). */
+            c->head_only = 0;
             conn_respond_error(c, 408, "the request did not arrive in time");
         } else {
             c->dead = 1;  /* idle keep-alive connection */

@@ -19,11 +19,18 @@ like "$r" "parent\\.postMessage\\(\\{\"events\":\\[.*\\],\"last\":[0-9]+\\}, \"h
 unlike "$r" '"\*"' "never to \"*\""
 r=$(curl -s "$BASE/poll/iframe?after=0&origin=http%3A%2F%2Flocalhost%3A$PORT2")
 like "$r" "\\}, \"http://localhost:$PORT2\"\\);" "origin= is the target when given"
-for o in '*' 'null' 'javascript:alert(1)' 'http://a.b/path' 'http://a"b' "http://a'b" 'http://a b' 'http://a:99999999' 'ftp://a'; do
+for o in '*' 'null' 'javascript:alert(1)' 'http://a.b/path' 'http://a"b' "http://a'b" 'http://a b' 'http://a:99999999' 'http://a:65536' 'ftp://a'; do
     is "$(code -G --data-urlencode "origin=$o" "$BASE/poll/iframe")" 400 "iframe origin=$o is refused with 400"
 done
 like "$(curl -s "$BASE/poll/iframe?origin=*")" '^400 Bad Request: origin must be' "... saying why"
 is "$(code -H 'Host: a"b' "$BASE/poll/iframe")" 400 "no origin= and a Host that is no origin: 400"
+# RFC 9112 section 3.2.2: with an absolute-form target the server MUST
+# ignore Host and use the target's host, so that is the default origin.
+r=$(raw "$PORT" 'GET http://localhost:4000/poll/iframe?after=0 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nConnection: close\r\n\r\n')
+like "$r" '\}, "http://localhost:4000"\);' "absolute-form: postMessage to the target's host, not Host's"
+r=$(raw "$PORT" 'GET http://localhost:4000/iframeLongConnection HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n' 1)
+like "$r" '"http://localhost:4000"' "absolute-form: the forever frame posts to the target's host too"
+unlike "$r" '127\.0\.0\.1:1' "... never to Host's"
 
 L=$(poll "type=message" | jq .last)
 curl -s --max-time 10 -o "$T_TMP/iframe" "$BASE/poll/iframe?after=$L&wait=10&type=message" &

@@ -74,6 +74,33 @@ static void test_versions_and_keepalive(void)
     tap_ok(parse("GET / HTTP/1.0\r\n\r\n", &req) > 0 && !req.keep_alive, "HTTP/1.0 without Host is fine and closes");
     tap_ok(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &req) > 0 && req.keep_alive, "HTTP/1.0 keep-alive on request");
     tap_ok(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &req) > 0 && !req.keep_alive, "Connection: close");
+    /* RFC 9112 section 9.3: close wins, whatever the version. */
+    tap_ok(parse("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", &req) > 0 && !req.keep_alive,
+           "HTTP/1.0 keep-alive together with close -> close");
+    tap_ok(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", &req) > 0 && !req.keep_alive,
+           "HTTP/1.0 keep-alive and close in two fields -> close");
+    /* RFC 9110 section 2.5: a later 1.x minor is processed as 1.1. */
+    tap_ok(parse("GET / HTTP/1.2\r\nHost: a\r\n\r\n", &req) > 0 && req.minor_version == 1 && req.keep_alive,
+           "HTTP/1.2 is read as HTTP/1.1");
+    tap_ok(parse("GET / HTTP/1.9\r\n\r\n", &req) == -400, "HTTP/1.9 needs Host as 1.1 does");
+    {
+        static const char *const hosts[] = { "a", "127.0.0.1:3000", "[::1]:3000", "", "my_host.ex-ample~", "a%41:", "[v1.x]" };
+        for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+            char raw[128];
+            snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", hosts[i]);
+            tap_ok(parse(raw, &req) > 0, "Host: '%s' is a valid uri-host [:port]", hosts[i]);
+        }
+    }
+    {
+        size_t len = 0;
+        const char *h;
+        tap_ok(parse("GET http://b:1/x HTTP/1.1\r\nHost: a\r\n\r\n", &req) > 0
+               && (h = http_request_host(&req, &len)) != NULL && len == 3 && memcmp(h, "b:1", 3) == 0,
+               "absolute-form: the request's host is the target's, not Host (RFC 9112 3.2.2)");
+        tap_ok(parse("GET /x HTTP/1.1\r\nHost: a\r\n\r\n", &req) > 0
+               && (h = http_request_host(&req, &len)) != NULL && len == 1 && h[0] == 'a',
+               "origin-form: the request's host is Host");
+    }
     tap_ok(parse("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &req) == 29, "one empty line before the request line is ignored");
 }
 
@@ -82,6 +109,10 @@ static void test_refusals(void)
     char big[HTTP_MAX_HEAD_BYTES + 200];
     expect_status("GET / HTTP/1.1\nHost: a\n\n", 400, "bare LF");
     expect_status("GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", 400, "bare LF inside the head");
+    /* RFC 9112 section 2.2: a bare CR is refused, not read as a line end. */
+    expect_status("GET / HTTP/1.1\r\nX: a\rzHost: a\r\n\r\n", 400, "bare CR that would hide a Host line");
+    expect_status("GET / HTTP/1.1\rzHost: a\r\n\r\n", 400, "bare CR after the request line");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\r", 0, "a CR at the end of the input needs more");
     expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n  folded\r\n\r\n", 400, "obs-fold");
     expect_status("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "whitespace before the colon");
     expect_status("GET / HTTP/1.1\r\n\r\n", 400, "HTTP/1.1 without Host");
@@ -96,10 +127,25 @@ static void test_refusals(void)
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400, "overflowing Content-Length");
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 65537\r\n\r\n", 413, "body over the limit");
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "a coding we do not support");
+    /* RFC 9112 section 6.3: chunked not last in a request -> MUST 400. */
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400, "chunked not the final coding");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "no chunked at all");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400, "an empty Transfer-Encoding");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400, "chunked twice (RFC 9112 6.1)");
     expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "two Transfer-Encoding fields");
     expect_status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "Transfer-Encoding on HTTP/1.0");
     expect_status("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0 in HTTP/1 syntax");
-    expect_status("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505, "HTTP/1.2");
+    expect_status("GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505, "HTTP/0.9");
+    /* RFC 9112 section 3.2: an invalid Host value is a 400. */
+    expect_status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "a Host with a space");
+    expect_status("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "a Host with a path");
+    expect_status("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400, "a Host with user info");
+    expect_status("GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400, "a Host with a bad port");
+    expect_status("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, "an unclosed IP-literal");
+    expect_status("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n", 400, "a short percent escape in Host");
+    expect_status("GET / HTTP/1.0\r\nHost: a\"b\r\n\r\n", 400, "an invalid Host on HTTP/1.0");
+    expect_status("GET http://a<b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "an absolute-form host that is no uri-host");
+    expect_status("GET http://:80/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "an absolute-form authority with no host");
     expect_status("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "junk after the version");
     expect_status("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400, "not HTTP");
     expect_status("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces");
@@ -151,6 +197,28 @@ static void test_chunked(void)
     tap_ok(http_decode_chunked("5\nhello\r\n", 10, out, sizeof out, &out_len) == -400, "bare LF after the size -> 400");
     tap_ok(http_decode_chunked("ffffffffffffffffffff\r\n", 22, out, sizeof out, &out_len) == -413, "a giant chunk -> 413");
     tap_ok(http_decode_chunked("41\r\n", 4, out, sizeof out, &out_len) == -413, "a chunk larger than the buffer -> 413");
+    /* RFC 9112 section 7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ) */
+    {
+        static const char *const good[] = {
+            "5 ;a=b\r\nhello\r\n0\r\n\r\n", "5\t; a = b ;c\r\nhello\r\n0 ;z\r\n\r\n",
+            "5;a=\"x y\\\";\"\r\nhello\r\n0\r\n\r\n", "00000000000000000000005;a\r\nhello\r\n000\r\n\r\n",
+            "5\r\nhello\r\n0\r\nX-T: 1\r\nY:\r\n\r\n",
+        };
+        static const char *const bad[] = {
+            "5;\r\nhello\r\n0\r\n\r\n", "5;a b\r\nhello\r\n0\r\n\r\n", "5;a=\r\nhello\r\n0\r\n\r\n",
+            "5;a=\"x\r\nhello\r\n0\r\n\r\n", "5;a=b c\r\nhello\r\n0\r\n\r\n", "5;a;\r\nhello\r\n0\r\n\r\n",
+            "5 ;a \r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\nno colon\r\n\r\n", "5\r\nhello\r\n0\r\n: v\r\n\r\n",
+            "5\r\nhello\r\n0\r\nX : v\r\n\r\n",
+        };
+        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+            long r = http_decode_chunked(good[i], strlen(good[i]), out, sizeof out, &out_len);
+            tap_ok(r == (long)strlen(good[i]) && out_len == 5 && memcmp(out, "hello", 5) == 0,
+                   "chunked body %zu with extensions/trailers decodes (got %ld)", i, r);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            tap_ok(http_decode_chunked(bad[i], strlen(bad[i]), out, sizeof out, &out_len) == -400,
+                   "malformed chunk-ext or trailer %zu -> 400", i);
+    }
 }
 
 static void test_helpers(void)
@@ -173,7 +241,7 @@ static void test_helpers(void)
            "u64 refuses empty, junk, signs and overflow");
 
     const char *good[] = { "http://localhost:3000", "http://127.0.0.1", "https://a-b.example.com:8443", "http://[::1]:3000" };
-    const char *bad[] = { "*", "null", "http://", "http://a/b", "http://a:", "http://a:123456", "javascript:alert(1)",
+    const char *bad[] = { "*", "null", "http://", "http://a/b", "http://a:", "http://a:123456", "http://a:65536", "http://a:99999", "javascript:alert(1)",
                           "http://a\"b", "http://u@a", "http://a b", "ftp://a", "http://a:3000/index.html" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         tap_ok(http_origin_is_valid(good[i], strlen(good[i])), "origin %s is valid", good[i]);
