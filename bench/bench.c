@@ -48,6 +48,7 @@
 
 enum {
     RUNS = 3,                   /* the median of this many */
+    PEER_SLOTS = 3,             /* servers taking turns: ours and up to two peers */
     FULL_SUBSCRIBERS = 990,     /* "1,000": the server takes 1000 connections
                                    (SERVER_MAX_CONNECTIONS); the publisher and
                                    /stats need some of the rest */
@@ -554,30 +555,36 @@ static void limit_row(const char *figure, double ours, double limit, const char 
         met ? "met" : "**missed**");
 }
 
+/* Run workload w on each of the n servers (at most PEER_SLOTS) plan.runs
+ * times, the servers taking turns within each run, and give each one's
+ * median.  A NULL command (a peer not installed) gets a zeroed, not-ok
+ * result. */
+static void rates_in_turns(const char *const *cmds, int n, const struct wl *w,
+                           struct rate_result *medians)
+{
+    struct rate_result res[PEER_SLOTS][RUNS];
+    for (int run = 0; run < plan.runs; run++) {
+        for (int s = 0; s < n; s++) {
+            union wl_result u;
+            memset(&u, 0, sizeof u);
+            if (cmds[s] != NULL && run_once(cmds[s], w, &u) != 0)
+                u.rate.ok = 0;
+            res[s][run] = u.rate;
+        }
+    }
+    for (int s = 0; s < n; s++)
+        medians[s] = median_rate(res[s], plan.runs);
+}
+
 static void peers_echo(void)
 {
     static const int shapes[3][2] = { { 1, 1 }, { 1, 32 }, { 100, 1 } };
     static const double goal[3] = { 1.6, 10, 2.5 };
-    struct rate_result res[RUNS][3];   /* [run][server: ours, ws, nws] */
     const char *cmds[3] = { ours_cmd, peers[P_WS].cmd, peers[P_NWS].cmd };
     for (int i = 0; i < 3; i++) {
         struct wl w = { WL_ECHO, shapes[i][0], shapes[i][1], FANOUT_SSE, IDLE_WS, T_WS_HUB, 0 };
-        struct rate_result m[3];
-        for (int run = 0; run < plan.runs; run++) {
-            for (int s = 0; s < 3; s++) {   /* the servers take turns */
-                union wl_result u;
-                memset(&u, 0, sizeof u);
-                if (cmds[s] != NULL && run_once(cmds[s], &w, &u) != 0)
-                    u.rate.ok = 0;
-                res[run][s] = u.rate;
-            }
-        }
-        for (int s = 0; s < 3; s++) {
-            struct rate_result col[RUNS];
-            for (int run = 0; run < plan.runs; run++)
-                col[run] = res[run][s];
-            m[s] = median_rate(col, plan.runs);
-        }
+        struct rate_result m[3];   /* ours, ws, nodejs-websocket */
+        rates_in_turns(cmds, 3, &w, m);
         char figure[96], g[32], chart[48];
         snprintf(figure, sizeof figure, "echo %d conn x depth %d, msgs/s", shapes[i][0], shapes[i][1]);
         snprintf(chart, sizeof chart, "echo %dx%d msgs/s", shapes[i][0], shapes[i][1]);
@@ -602,22 +609,8 @@ static void peers_fanout(void)
                                 k ? NULL : peers[P_NWS].cmd };
         struct wl w = { WL_FANOUT, 0, 0, k ? FANOUT_SSE : FANOUT_WS_HUB, IDLE_WS, T_WS_HUB,
                         plan.big_subs };
-        struct rate_result res[RUNS][3], m[3];
-        for (int run = 0; run < plan.runs; run++) {
-            for (int s = 0; s < 3; s++) {
-                union wl_result u;
-                memset(&u, 0, sizeof u);
-                if (cmds[s] != NULL && run_once(cmds[s], &w, &u) != 0)
-                    u.rate.ok = 0;
-                res[run][s] = u.rate;
-            }
-        }
-        for (int s = 0; s < 3; s++) {
-            struct rate_result col[RUNS];
-            for (int run = 0; run < plan.runs; run++)
-                col[run] = res[run][s];
-            m[s] = median_rate(col, plan.runs);
-        }
+        struct rate_result m[3];
+        rates_in_turns(cmds, 3, &w, m);
         char figure[96];
         const char *route = k ? "/sseStream" : "/hub";
         char chart[48];
@@ -677,19 +670,10 @@ static void peers_static(void)
         return;
     }
     struct wl w = { WL_STATIC, 0, 0, FANOUT_SSE, IDLE_WS, T_WS_HUB, 0 };
-    struct rate_result res[2][RUNS];
     const char *cmds[2] = { static_cmd, nginx };
-    for (int run = 0; run < plan.runs; run++) {
-        for (int s = 0; s < 2; s++) {
-            union wl_result u;
-            memset(&u, 0, sizeof u);
-            if (run_once(cmds[s], &w, &u) != 0)
-                u.rate.ok = 0;
-            res[s][run] = u.rate;
-        }
-    }
-    struct rate_result a = median_rate(res[0], plan.runs), b = median_rate(res[1], plan.runs);
-    ratio_row("static req/s", "static keep-alive, requests/s", "nginx", a.per_s, b.per_s, 1, 1.0, "≥ 1.0× nginx");
+    struct rate_result m[2];
+    rates_in_turns(cmds, 2, &w, m);
+    ratio_row("static req/s", "static keep-alive, requests/s", "nginx", m[0].per_s, m[1].per_s, 1, 1.0, "≥ 1.0× nginx");
 }
 
 static void bench_peers(const char *outdir)
