@@ -16,7 +16,8 @@
 //     notes      lines of text explaining what is and is not possible
 //   Fault.seen(ev)   pages call this for every event {id, data} they receive.
 //
-// Everything is shown with textContent.
+// Everything is shown with textContent.  Load wire.js first: the panel is
+// built with its el() and addStyle().
 'use strict';
 
 const Fault = (() => {
@@ -73,30 +74,18 @@ const Fault = (() => {
     };
   }
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
-  let styled = false;
-  function addStyle() {
-    if (styled) return;
-    styled = true;
-    const style = document.createElement('style');
-    style.textContent = `
+  // The panel is built with wire.js's helpers (every page loads it first).
+  const { el, addStyle } = Wire;
+  const FAULT_CSS = `
 .faults { border: 1px solid #e3c0c0; border-radius: 4px; margin: .8rem 0; padding: .3rem .6rem; background: #fffafa; font-size: .9rem; }
 .faults summary { cursor: pointer; font-weight: bold; }
 .faults button { font: inherit; margin: .2rem .4rem .2rem 0; }
 .faults .result { font-family: ui-monospace, monospace; font-size: .82rem; white-space: pre-wrap; background: #fff; border: 1px solid #eee; padding: .3rem .5rem; min-height: 1.5rem; }
 .faults .result .bad { color: #b00; font-weight: bold; } .faults .result .good { color: #070; font-weight: bold; }
 .faults ul { margin: .3rem 0; padding-left: 1.2rem; color: #444; }`;
-    document.head.append(style);
-  }
 
   function panel({ tech, parent = document.body, cut = null, reconnect = null, resumes = false, stall = null, notes = [], cutLabel, probe: useProbe = true }) {
-    addStyle();
+    addStyle(FAULT_CSS);
     const details = el('details', 'faults');
     details.dataset.tech = tech;
     details.open = true;

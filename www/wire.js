@@ -277,6 +277,7 @@ const Wire = (() => {
   }
 
   // ---- the panel ------------------------------------------------------------
+  // el() and addStyle() also build fault.js's panel (loaded after this file).
   function el(tag, className, text) {
     const e = document.createElement(tag);
     if (className) e.className = className;
@@ -284,11 +285,16 @@ const Wire = (() => {
     return e;
   }
 
-  let styled = false;
-  function addStyle() {
-    if (styled) return;
-    styled = true;
-    const css = `
+  const styled = new Set();
+  function addStyle(css) {   // once per style sheet, however many panels
+    if (styled.has(css)) return;
+    styled.add(css);
+    const style = document.createElement('style');
+    style.textContent = css;
+    document.head.append(style);
+  }
+
+  const WIRE_CSS = `
 .wire { border: 1px solid #cbd; border-radius: 4px; margin: .8rem 0; padding: .3rem .6rem; background: #fbfbfe; font-size: .88rem; }
 .wire summary { cursor: pointer; font-weight: bold; }
 .wire .cmd { font: .82rem/1.4 ui-monospace, monospace; background: #222; color: #eee; padding: .3rem .5rem; border-radius: 3px; white-space: pre-wrap; word-break: break-all; margin: .2rem 0; }
@@ -304,10 +310,6 @@ const Wire = (() => {
 .wire .ws-header .bytes { color: #707; background: #f7ecff; } .wire .sse-field .bytes { color: #064; }
 .wire .sse-end .bytes { color: #b00; } .wire .sse-comment .bytes { color: #888; } .wire .cut .bytes { color: #999; }
 .wire .esc { background: #ffe08a; border-radius: 2px; }`;
-    const style = document.createElement('style');
-    style.textContent = css;
-    document.head.append(style);
-  }
 
   // Body text with the escapes the server wrote marked: \u003c, \u2028, <\/ ...
   function bytesCell(row) {
@@ -340,7 +342,7 @@ const Wire = (() => {
   }
 
   function panel({ tech, parent = document.body, commands = [], title, maxSegments = 40 }) {
-    addStyle();
+    addStyle(WIRE_CSS);
     const details = el('details', 'wire');
     details.dataset.tech = tech;
     const summary = el('summary', null, title || `线上字节 · wire view: the last bytes the server sent for “${tech}” (GET /wire?tech=${tech})`);
@@ -402,5 +404,5 @@ const Wire = (() => {
     }
   }
 
-  return { panel, decode, visible, command };
+  return { panel, decode, visible, command, el, addStyle };
 })();
