@@ -160,6 +160,23 @@ raw() {   # raw PORT PRINTF-FORMAT [SECONDS]
 # The status code of a raw reply (first line).
 status_of() { printf '%s' "$1" | head -n 1 | awk '{print $2}' | tr -d '\r'; }
 
+# How many bytes of a raw reply follow its head (the first empty line).
+body_bytes_of() { printf '%s' "$1" | sed -n '/^\r$/,$p' | tail -n +2 | wc -c; }
+
+# HEAD on an endless stream (RFC 9110 section 9.3.2): 200 with GET's
+# Content-Type, no body, and the server closes the connection by itself:
+# nc keeps its side open (no -N, unlike raw), so it returns before its
+# 3 s timeout only if the server closes.  Four assertions.
+head_of_stream() {   # head_of_stream PATH CONTENT-TYPE
+    local reply rc
+    reply=$(printf "HEAD $1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" | timeout 3 nc 127.0.0.1 "$PORT" 2>/dev/null)
+    rc=$?
+    is "$(status_of "$reply")" 200 "HEAD $1 -> 200"
+    like "$reply" "Content-Type: $2"$'\r' "... with GET's Content-Type"
+    is "$(body_bytes_of "$reply")" 0 "... and no body"
+    is "$rc" 0 "... and the server closed the connection (nc did not time out)"
+}
+
 _finish() {
     local rc=$?
     if [ -n "$SERVER_PID" ]; then
