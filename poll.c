@@ -302,11 +302,6 @@ static int random_task_id(char *out)
     return 0;
 }
 
-static void respond_json(struct conn *c, int status, const char *body, int n)
-{
-    conn_respond_json(c, status, body, (size_t)n);
-}
-
 /* The ticket named by ?id=, NULL after answering 400 or 404. */
 static struct poll_task *find_task(struct conn *c, const struct http_request *req)
 {
@@ -323,7 +318,7 @@ static struct poll_task *find_task(struct conn *c, const struct http_request *re
         int len = snprintf(body, sizeof body,
                            "{\"code\":\"-1\",\"state\":\"unknown\","
                            "\"error\":\"no such ticket, or it expired\"}\n");
-        respond_json(c, 404, body, len);
+        conn_respond_json(c, 404, body, (size_t)len);
     }
     return t;
 }
@@ -337,7 +332,7 @@ static void respond_task(struct conn *c, const struct poll_task *t)
                      t->confirmed ? "1" : "0", t->id,
                      t->confirmed ? "confirmed" : "waiting",
                      (long long)(left / 1000));
-    respond_json(c, 200, body, n);
+    conn_respond_json(c, 200, body, (size_t)n);
 }
 
 /* POST /poll/task: a new ticket.  GET /poll/task?id=T: the article's
