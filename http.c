@@ -593,20 +593,35 @@ size_t http_header_count(const struct http_request *req, const char *name)
     return n;
 }
 
-/* 1 if the comma-separated list v[0..len) holds token. */
+int http_list_next(const char *v, size_t len, size_t *pos,
+                   const char **elem, size_t *elem_len)
+{
+    size_t i = *pos;
+    while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+        i++;
+    if (i >= len) {
+        *pos = len;
+        return 0;
+    }
+    size_t start = i;
+    while (i < len && v[i] != ',')
+        i++;
+    size_t end = i;
+    while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+        end--;
+    *elem = v + start;
+    *elem_len = end - start;
+    *pos = i;
+    return 1;
+}
+
+/* 1 if the comma-separated list v[0..len) holds token (any case). */
 static int list_has_token(const char *v, size_t len, const char *token)
 {
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < len && v[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-            end--;
-        if (end > start && equal_nocase(v + start, end - start, token))
+    size_t pos = 0, n;
+    const char *elem;
+    while (http_list_next(v, len, &pos, &elem, &n)) {
+        if (equal_nocase(elem, n, token))
             return 1;
     }
     return 0;

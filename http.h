@@ -95,6 +95,13 @@ const char *http_request_host(const struct http_request *req, size_t *len);
 /* How many header fields are called `name`. */
 size_t http_header_count(const struct http_request *req, const char *name);
 
+/* The next element of the comma-separated list v[0..len) (RFC 9110
+ * section 5.6.1), starting at *pos: empty elements are skipped and the
+ * whitespace around an element trimmed, so "a, ,b" gives "a" then "b".
+ * 1 with *elem and *elem_len set and *pos moved past it; 0 at the end. */
+int http_list_next(const char *v, size_t len, size_t *pos,
+                   const char **elem, size_t *elem_len);
+
 /* 1 if some field called `name` holds a comma-separated list containing
  * `token` (both compared case-insensitively), e.g. Connection: upgrade. */
 int http_header_has_token(const struct http_request *req, const char *name,

@@ -239,18 +239,13 @@ int ws_check_handshake(const struct http_request *req)
  * one malformed element, not "chat" and "echo". */
 static int list_has(const char *v, size_t len, const char *token)
 {
-    size_t tlen = strlen(token), i = 0;
+    size_t tlen = strlen(token), pos = 0, n;
+    const char *elem;
 
-    while (i < len) {
-        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < len && v[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-            end--;
-        if (end - start == tlen && memcmp(v + start, token, tlen) == 0)
+    /* Split as every HTTP list is (http_list_next); compared byte for
+     * byte, where http_header_has_token ignores case. */
+    while (http_list_next(v, len, &pos, &elem, &n)) {
+        if (n == tlen && memcmp(elem, token, tlen) == 0)
             return 1;
     }
     return 0;

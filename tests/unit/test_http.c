@@ -265,6 +265,23 @@ static void expect_target(const char *target, const char *path, const char *quer
            query ? query : "(none)");
 }
 
+/* RFC 9110 section 5.6.1: list elements, empty ones skipped, trimmed. */
+static void test_list_next(void)
+{
+    const char *v = " a, ,b c\t,,\tchat ,";
+    const char *want[] = { "a", "b c", "chat" };
+    size_t pos = 0, n, k = 0;
+    const char *elem;
+    int all = 1;
+    while (http_list_next(v, strlen(v), &pos, &elem, &n)) {
+        all = all && k < 3 && n == strlen(want[k]) && memcmp(elem, want[k], n) == 0;
+        k++;
+    }
+    tap_ok(all && k == 3, "http_list_next: \" a, ,b c\\t,,\\tchat ,\" is a, \"b c\", chat");
+    pos = 0;
+    tap_ok(!http_list_next(" , ,", 4, &pos, &elem, &n) && pos == 4, "a list of only commas and blanks has no element");
+}
+
 static void test_target_forms(void)
 {
     expect_target("/poll?after=3", "/poll", "after=3");
@@ -285,6 +302,7 @@ int main(void)
     test_refusals();
     test_chunked();
     test_target_forms();
+    test_list_next();
     test_helpers();
     return tap_done();
 }
