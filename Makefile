@@ -1,6 +1,6 @@
 # Build ./server from libc alone.  CC and CFLAGS may be overridden:
 #   make CC=clang            make CC=musl-gcc          make CFLAGS='-O0 -g'
-# Targets: all (default), test, test-san, server-san, unit, fuzz,
+# Targets: all (default), test, test-san, server-san, unit, layers, fuzz,
 # test-valgrind, soak, clean.
 # BUILD puts objects (and server-san, unit tests) somewhere else, so that
 # two builds of one tree do not collide.
@@ -13,28 +13,39 @@ CPPFLAGS += -D_XOPEN_SOURCE=700
 BUILD   ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# The server: the loop and its parts, then one file per technique.
-CORE_SRC = buf.c http.c hub.c escape.c utf8.c static.c routes.c sha1.c base64.c wire.c
-TECH_SRC = poll.c poll_wire.c iframe.c ws.c ws_proto.c sse.c article.c step.c
-SRC      = server.c $(CORE_SRC) $(TECH_SRC)
-OBJ      = $(SRC:%.c=$(BUILD)/%.o)
-SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)
+# The server, layer by layer (README, "Layout"; teach/source.c lists the
+# same files for the annotated source, and tests/16-layers.t checks that
+# both agree with the tree): the pure units, the connection layer and the
+# loop, the techniques, the teaching modes, the route table, main.
+CORE_SRC  = $(wildcard core/*.c) sha1.c base64.c
+NET_SRC   = $(wildcard net/*.c)
+TECH_SRC  = poll.c iframe.c ws.c sse.c static.c
+TEACH_SRC = $(wildcard teach/*.c)
+LIB_SRC   = $(CORE_SRC) $(NET_SRC) $(TECH_SRC) $(TEACH_SRC) routes.c
+SRC       = $(LIB_SRC) server.c
+HEADERS   = $(wildcard *.h core/*.h net/*.h teach/*.h)
+OBJ       = $(SRC:%.c=$(BUILD)/%.o)
+SAN_OBJ   = $(SRC:%.c=$(BUILD)/san/%.o)
+# Includes name their folder ("core/http.h"), found from the top level
+# (-iquote: for #include "...", so poll.h never hides the system <poll.h>).
+# The annotated source reads the files from where they were built.
+CPPFLAGS += -iquote . -DSOURCE_DIR='"$(CURDIR)"'
 
-# Unit tests: tests/unit/test_X.c prints TAP and links every object of the
-# server; server.c is compiled once more with its main() renamed, so the
-# test program's own main() is the one that runs.
+# Unit tests: tests/unit/test_X.c prints TAP and links every object of
+# the server but main's (server.c): the layers below main need nothing
+# from it.
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
-UNIT_LIB = $(BUILD)/unit/server-nomain.o $(filter-out $(BUILD)/server.o,$(OBJ))
+UNIT_LIB = $(LIB_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test test-san test-valgrind test-setup unit fuzz fuzz-build soak clean
+.PHONY: all test test-san test-valgrind test-setup unit layers fuzz fuzz-build soak clean
 
 all: server
 
 server: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ)
 
-$(BUILD)/%.o: %.c $(wildcard *.h) Makefile
+$(BUILD)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -42,7 +53,7 @@ $(BUILD)/%.o: %.c $(wildcard *.h) Makefile
 $(BUILD)/server-san: $(SAN_OBJ)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(SAN_OBJ)
 
-$(BUILD)/san/%.o: %.c $(wildcard *.h) Makefile
+$(BUILD)/san/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
@@ -50,25 +61,22 @@ server-san: $(BUILD)/server-san
 
 # The unit tests under the sanitizers too.
 UNIT_SAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/san/unit/%)
-UNIT_SAN_LIB = $(BUILD)/san/unit/server-nomain.o $(filter-out $(BUILD)/san/server.o,$(SAN_OBJ))
-
-$(BUILD)/san/unit/server-nomain.o: server.c $(wildcard *.h) Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Dmain=server_main -c -o $@ server.c
+UNIT_SAN_LIB = $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 
 $(BUILD)/san/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_SAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -I. -o $@ $< $(UNIT_SAN_LIB)
-
-$(BUILD)/unit/server-nomain.o: server.c $(wildcard *.h) Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -Dmain=server_main -c -o $@ server.c
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SAN_LIB)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(UNIT_LIB)
 
 unit: $(UNIT_BIN)
+
+# The layers run one way (tests/16-layers.t: nm over the objects, the one
+# list of source files against the tree, file and function lengths).
+layers: server test-setup
+	BUILD=$(BUILD) SERVER=./server prove $(PROVE_FLAGS) tests/16-layers.t
 
 # Checks for (and where it can, installs) the tools the tests use.
 test-setup:
@@ -115,28 +123,22 @@ FUZZ_TARGETS += ws
 FUZZ_TARGETS += callback
 FUZZ_TARGETS += cursor
 FUZZ_TARGETS += sse_event
-# Each target links the whole server, built apart (in $(BUILD)/fuzz) with
-# the fuzzer's flags; server.c is compiled with its main() renamed, since
-# libFuzzer brings its own.
+# Each target links the server's objects but main's, built apart (in
+# $(BUILD)/fuzz) with the fuzzer's flags; libFuzzer brings its own main.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 12000
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB      = $(BUILD)/fuzz/server-nomain.o $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o) \
-                $(TECH_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_LIB      = $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
 FUZZ_BIN      = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 .SECONDARY: $(FUZZ_LIB)   # keep the objects between runs
 
-$(BUILD)/fuzz/server-nomain.o: server.c $(wildcard *.h) Makefile
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -Dmain=server_main -c -o $@ server.c
-
-$(BUILD)/fuzz/%.o: %.c $(wildcard *.h) Makefile
+$(BUILD)/fuzz/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB)
-	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -I. -o $@ $< $(FUZZ_LIB)
+	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -7,7 +7,8 @@
  * article, and every message published to /publish), appends one
  * <script> element.  The browser parses the document as it arrives and
  * runs each script at once; the script hands the event to the parent
- * page with postMessage.
+ * page with postMessage.  The bytes themselves (the prelude, one script
+ * per event) are rendered by the pure core/iframe_proto.c.
  *
  * Wire format (HTTP/1.1; sizes in hex as RFC 9112 section 7.1 wants):
  *
@@ -37,7 +38,7 @@
  * What it fixes in the article's server:
  *   - the article writes an unframed body on an HTTP/1.1 response (it
  *     relies on Node adding chunked for it, which it does not say); here
- *     the framing is explicit, see start_stream();
+ *     the framing is explicit, see conn_start_stream() in iframe_handle();
  *   - the article's targetOrigin "http://localhost:3000/index.html" is a
  *     URL, not an origin, and is hard-coded: opened as 127.0.0.1 the page
  *     receives nothing.  Here the page tells us its origin (?origin=),
@@ -47,7 +48,7 @@
  *     close (read() returns 0), calls on_close, and the state is freed at
  *     once; nothing is ever written to that connection again;
  *   - the article buffers without bound for a client that stops reading;
- *     here conn_write_chunk() refuses to pass CONN_OUTPUT_MAX (server.h)
+ *     here conn_write_chunk() refuses to pass CONN_OUTPUT_MAX (net/conn.h)
  *     and the loop drops that reader ("slow_consumer" in /stats);
  *   - Content-Type gets a charset and the response is not cached.
  */
@@ -56,61 +57,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "hub.h"
-#include "routes.h"
+#include "core/hub.h"
+#include "core/iframe_proto.h"
+#include "net/conn.h"
 
 /* The state of one forever frame. */
 struct iframe_stream {
-    char origin[IFRAME_ORIGIN_MAX + 1];   /* where its scripts post to */
+    char origin[HTTP_ORIGIN_MAX + 1];     /* where its scripts post to */
     size_t origin_len;
     int ended;                            /* the last chunk has been written */
 };
-
-/* ------------------------------------------------------------------ */
-/* the bytes (pure)                                                    */
-
-/*
- * The prelude: the start of the document, so the parser is in <body>
- * before the first script arrives.
- *
- * Comet libraries of the Ajax era padded this to 256 bytes to 1 KiB,
- * because browsers held back the first bytes of a response: the MIME
- * sniffer wanted up to 512 bytes (more in some) before it decided what
- * the response was, and the HTML encoding prescan may look at the first
- * 1024 bytes for a <meta charset>.  Neither applies here: the response
- * says "X-Content-Type-Options: nosniff" (server.c sends it always) and
- * an explicit charset, so there is nothing to sniff and nothing to
- * prescan.  Measured with headless Chromium 156 (the browser the tests
- * use): the first script of an unpadded stream ran within a few ms of
- * its bytes arriving, with or without nosniff and charset, so no padding
- * is sent.  tests/browser/iframe-page.mjs checks that the first event
- * shows at once.
- */
-static const char prelude[] =
-    "<!doctype html>\n"
-    "<html lang=\"en\"><meta charset=\"utf-8\"><title>forever frame</title>\n"
-    "<body>\n"
-    "<!-- This document never ends: one script element follows per event. -->\n";
-
-int iframe_render_prelude(struct buf *b)
-{
-    return buf_append(b, prelude, sizeof prelude - 1);
-}
-
-int iframe_render_script(struct buf *b, const char *event_json, size_t json_len,
-                         const char *origin, size_t origin_len)
-{
-    /* ARTICLE §2: the article's template, with the event in place of
-     * toLocaleTimeString() and a real origin in place of the URL. */
-    if (buf_append_str(b, "<script>window.parent.postMessage(") != 0
-        || buf_append(b, event_json, json_len) != 0
-        || buf_append_str(b, ", ") != 0
-        || escape_json_string(b, origin, origin_len) != 0
-        || buf_append_str(b, ");</script>\n") != 0)
-        return -1;
-    return 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* the stream                                                          */
@@ -191,33 +147,18 @@ static const struct hub_event *newest_time_event(void)
 static long parent_origin(const struct http_request *req, char *out,
                           size_t out_size, const char **why)
 {
-    const char prefix[] = "http://";
-    size_t prefix_len = sizeof prefix - 1;
-
-    if (req->query != NULL) {
-        long n = http_query_param(req->query, req->query_len, "origin", out, out_size);
-        if (n >= 0 && http_origin_is_valid(out, (size_t)n))
-            return n;
-        if (n != -1) {   /* present but malformed */
-            *why = "?origin= must be a serialized origin, e.g. "
-                   "origin=http%3A%2F%2F127.0.0.1%3A3000";
-            return -1;
-        }
-    }
-    size_t host_len;
-    const char *host = http_request_host(req, &host_len);   /* RFC 9112 3.2.2 */
-    if (host == NULL || prefix_len + host_len >= out_size) {
-        *why = "no ?origin= and no usable Host header";
+    long n = http_query_param(req->query, req->query_len, "origin", out, out_size);
+    if (n >= 0 && http_origin_is_valid(out, (size_t)n))
+        return n;
+    if (n != -1) {   /* present but malformed */
+        *why = "?origin= must be a serialized origin, e.g. "
+               "origin=http%3A%2F%2F127.0.0.1%3A3000";
         return -1;
     }
-    memcpy(out, prefix, prefix_len);
-    memcpy(out + prefix_len, host, host_len);
-    out[prefix_len + host_len] = '\0';
-    if (!http_origin_is_valid(out, prefix_len + host_len)) {
-        *why = "no ?origin= and the Host header is not host[:port]";
-        return -1;
-    }
-    return (long)(prefix_len + host_len);
+    n = http_default_origin(req, out, out_size);   /* RFC 9112 3.2.2 */
+    if (n < 0)
+        *why = "no ?origin= and no usable Host header (host[:port])";
+    return n;
 }
 
 /* ARTICLE §2 (circulate): start the endless response. */
@@ -225,7 +166,7 @@ void iframe_handle(struct conn *c, const struct http_request *req)
 {
     struct iframe_stream *s;
     const char *why = NULL;
-    char origin[IFRAME_ORIGIN_MAX + 1];
+    char origin[HTTP_ORIGIN_MAX + 1];
 
     conn_count_request(c, TECH_FOREVER_FRAME);
     long origin_len = parent_origin(req, origin, sizeof origin, &why);
@@ -259,7 +200,7 @@ void iframe_handle(struct conn *c, const struct http_request *req)
     }
     conn_enter(c, CONN_FOREVER_FRAME, TECH_FOREVER_FRAME, &iframe_ops, s);
 
-    struct buf start = { NULL, 0, 0, sizeof prelude };
+    struct buf start = { NULL, 0, 0, IFRAME_PRELUDE_MAX };
     int rc = iframe_render_prelude(&start);
     if (rc == 0)
         rc = conn_write_chunk(c, start.data, start.len);

@@ -1,5 +1,5 @@
 /*
- * article.h - article mode (./server --article-mode, or -A): the article's
+ * teach/article.h - article mode (./server --article-mode, or -A): the article's
  * own code, bugs included, on routes of its own under /article/, so a
  * reader can watch each bug happen beside our fix (www/article-mode.html).
  * Without the flag every /article/ route answers 404, and the safe routes
@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "routes.h"
 
 enum {
     /* The article's setInterval()s that are never cleared keep "writing"
@@ -28,6 +30,10 @@ enum {
     ARTICLE_CALLBACK_MAX = 1024,          /* bytes of an echoed JSONP callback */
     ARTICLE_DATE_MAX = 96                 /* a JavaScript Date string */
 };
+
+/* The /article/ routes: 404 unless article mode is on. */
+route_handler article_handle_state, article_handle_sse, article_handle_frame;
+route_handler article_handle_jsonp, article_handle_unframed;
 
 /* Turn article mode on (server.c, for --article-mode / -A). */
 void article_mode_set(int on);

@@ -1,5 +1,5 @@
 /*
- * buf.h - a growable byte buffer with a hard cap.
+ * core/buf.h - a growable byte buffer with a hard cap.
  *
  * Every buffer in the server (a connection's input, its output, a
  * WebSocket message being reassembled) is one of these.  The cap is the
@@ -19,10 +19,6 @@ struct buf {
     size_t cap;   /* bytes allocated */
     size_t max;   /* hard limit on len; appends beyond it fail */
 };
-
-/* Make room for `extra` more bytes.  0 on success, -1 if that would pass
- * b->max or memory ran out (the buffer is unchanged then). */
-int buf_reserve(struct buf *b, size_t extra);
 
 /* Append n bytes.  0 on success, -1 (and nothing appended) past the cap. */
 int buf_append(struct buf *b, const void *p, size_t n);

@@ -1,5 +1,6 @@
 /*
- * poll_wire.c - the pure half of polling, declared in poll.h.
+ * core/poll_proto.c - the pure half of polling, declared in
+ * core/poll_proto.h; poll.c is the half that talks to the connection.
  *
  * The article's pollers fetch "/xxx/yyy" and leave the answer's shape to
  * the reader.  Here every form carries the same data object, and a
@@ -7,11 +8,11 @@
  * the last id it covered, the next poll asks for what came after it, so
  * no event still in the hub's ring is delivered twice or skipped.
  */
-#include "poll.h"
+#include "core/poll_proto.h"
 
 #include <string.h>
 
-#include "escape.h"
+#include "core/escape.h"
 
 /* ------------------------------------------------------------------ */
 /* the query string                                                    */
@@ -63,7 +64,7 @@ static int parse_types(const char *v, int *types)
 int poll_parse_query(const char *query, size_t len, struct poll_query *q,
                      const char **error)
 {
-    char v[POLL_ORIGIN_MAX + 1];
+    char v[HTTP_ORIGIN_MAX + 1];
     long n;
     uint64_t num;
 
@@ -102,7 +103,8 @@ int poll_parse_query(const char *query, size_t len, struct poll_query *q,
     } else if (n < 0 || !poll_callback_is_valid(q->callback, (size_t)n)) {
         q->callback[0] = '\0';
         *error = "callback must be a JavaScript name like JSONP.cb1 "
-                 "(letters, digits, _ and $, dots between; at most 64 bytes)";
+                 "(letters, digits, _ and $, dots between)";
+        q->error_limit = POLL_CALLBACK_MAX;
         return -1;
     }
     n = http_query_param(query, len, "origin", q->origin, sizeof q->origin);
@@ -119,10 +121,6 @@ int poll_parse_query(const char *query, size_t len, struct poll_query *q,
 int poll_iframe_origin(const struct poll_query *q, const struct http_request *req,
                        char *out, size_t out_size)
 {
-    static const char scheme[] = "http://";
-    size_t host_len = 0;
-    const char *host;
-
     if (q->origin[0] != '\0') {
         size_t len = strlen(q->origin);
         if (len + 1 > out_size)
@@ -132,13 +130,7 @@ int poll_iframe_origin(const struct poll_query *q, const struct http_request *re
     }
     /* Without origin=, the page is assumed to come from this server, as
      * the demo page does: its origin is this scheme, host and port. */
-    host = http_request_host(req, &host_len);   /* RFC 9112 3.2.2: absolute-form wins */
-    if (host == NULL || sizeof scheme - 1 + host_len + 1 > out_size)
-        return -1;
-    memcpy(out, scheme, sizeof scheme - 1);
-    memcpy(out + sizeof scheme - 1, host, host_len);
-    out[sizeof scheme - 1 + host_len] = '\0';
-    return http_origin_is_valid(out, sizeof scheme - 1 + host_len) ? 0 : -1;
+    return http_default_origin(req, out, out_size) < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

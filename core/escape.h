@@ -1,5 +1,5 @@
 /*
- * escape.h - escaping for the contexts our data lands in.
+ * core/escape.h - escaping for the contexts our data lands in.
  *
  * Data published by anyone ends up inside JSON, inside a <script>
  * element, inside an HTML page and inside an event stream.  Each context
@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "core/buf.h"
 
 /* Append s (valid UTF-8) as a JSON string literal, quotes included.
  *

@@ -1,9 +1,9 @@
 /*
- * buf.c - see buf.h.  Growth doubles the capacity (starting small) but
+ * core/buf.c - see core/buf.h.  Growth doubles the capacity (starting small) but
  * never past the buffer's cap, so a buffer's footprint is bounded by
  * max rounded up to the next allocation step.
  */
-#include "buf.h"
+#include "core/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,9 @@
 
 enum { BUF_FIRST_ALLOC = 512 };
 
-int buf_reserve(struct buf *b, size_t extra)
+/* Make room for `extra` more bytes.  0 on success, -1 if that would pass
+ * b->max or memory ran out (the buffer is unchanged then). */
+static int buf_reserve(struct buf *b, size_t extra)
 {
     if (extra > b->max || b->len > b->max - extra)
         return -1;

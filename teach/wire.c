@@ -1,6 +1,6 @@
 /*
- * wire.c - the wire view (see wire.h): a fixed ring of the last bytes
- * written per technique, and GET /wire?tech=NAME, which serves one ring
+ * teach/wire.c - the wire view (see teach/wire.h): a fixed ring of the
+ * last bytes written per technique, and GET /wire?tech=NAME, which serves one ring
  * as JSON, base64-encoded (RFC 4648 section 4) so that every byte,
  * CR, LF, NUL and invalid UTF-8 included, arrives exactly.
  *
@@ -9,16 +9,17 @@
  * res.write, the frame headers nodejs-websocket writes, the SSE field
  * lines), next to what ours writes.
  *
- * Cost on the write path: wire_record() is one test when off; when on,
- * at most two memcpy()s of at most WIRE_RING_BYTES in total and a few
- * integer updates.  No allocation, ever: the rings are static.
+ * Cost on the write path: with -W, nothing (main installs no hook);
+ * without, wire_on_queued() makes at most two memcpy()s of at most
+ * WIRE_RING_BYTES in total and a few integer updates.  No allocation,
+ * ever: the rings are static.
  */
-#include "wire.h"
+#include "teach/wire.h"
 
 #include <string.h>
 
 #include "base64.h"
-#include "routes.h"
+#include "net/stats.h"
 
 /* ------------------------------------------------------------------ */
 /* the ring (pure)                                                     */
@@ -135,16 +136,21 @@ void wire_set_enabled(int on)
     enabled = on;
 }
 
-int wire_enabled(void)
+void wire_on_queued(const struct conn *c, const void *data, size_t len)
 {
-    return enabled;
+    if ((unsigned)c->technique < TECH_COUNT)
+        wire_ring_record(&rings[c->technique], c->id, data, len);
 }
 
-void wire_record(enum technique tech, uint64_t conn_id, const void *data, size_t len)
+/* The 400 answer's text: every name tech= may take, from net/stats.c. */
+static void respond_usage(struct conn *c)
 {
-    if (!enabled || (unsigned)tech >= TECH_COUNT)
-        return;
-    wire_ring_record(&rings[tech], conn_id, data, len);
+    char usage[256];
+    size_t n = (size_t)snprintf(usage, sizeof usage, "the tech parameter names a technique:");
+    for (int t = 0; t < TECH_COUNT && n < sizeof usage; t++)
+        n += (size_t)snprintf(usage + n, sizeof usage - n, "%s %s", t ? "," : "",
+                              stats_technique_name((enum technique)t));
+    conn_respond_error(c, 400, usage);
 }
 
 /* GET /wire?tech=NAME: {"tech":NAME,...wire_ring_json...}.  The answer
@@ -152,11 +158,7 @@ void wire_record(enum technique tech, uint64_t conn_id, const void *data, size_t
  * answers before this one, never a half of itself. */
 void wire_handle(struct conn *c, const struct http_request *req)
 {
-    static const char usage[] =
-        "the tech parameter names a technique: http, short_poll, long_poll, "
-        "iframe_poll, jsonp_poll, forever_frame, websocket or sse";
     char name[32];
-    int tech = -1;
 
     conn_count_request(c, TECH_HTTP);
     if (!enabled) {
@@ -164,12 +166,9 @@ void wire_handle(struct conn *c, const struct http_request *req)
         return;
     }
     long n = http_query_param(req->query, req->query_len, "tech", name, sizeof name);
-    for (int t = 0; n > 0 && t < TECH_COUNT; t++) {
-        if (strcmp(server_technique_name((enum technique)t), name) == 0)
-            tech = t;
-    }
+    int tech = n > 0 ? stats_technique_by_name(name) : -1;
     if (tech < 0) {
-        conn_respond_error(c, 400, usage);
+        respond_usage(c);
         return;
     }
     struct buf b = { NULL, 0, 0, 2 * BASE64_ENCODED_SIZE(WIRE_RING_BYTES) + 64 * WIRE_MAX_SEGMENTS };

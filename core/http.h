@@ -1,5 +1,5 @@
 /*
- * http.h - a pure HTTP/1.1 request parser (RFC 9112) and the small
+ * core/http.h - a pure HTTP/1.1 request parser (RFC 9112) and the small
  * helpers every route needs to read a request.
  *
  * Pure means: no I/O, no allocation, no global state.  The parser is
@@ -15,6 +15,11 @@
  * So the same code can be driven by the server, by a unit test one byte
  * at a time, or by a fuzzer.  Pointers in struct http_request point into
  * the caller's buffer; they are valid while that buffer is unchanged.
+ * Called again with more bytes, the parser looks only at what is new for
+ * the end of the head (last_len, as in picohttpparser), and a chunked
+ * body is decoded from where the last call stopped (struct
+ * http_chunked, core/chunked.h), so a request that arrives a byte at a
+ * time costs time in proportion to its length, not to its square.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -28,8 +33,10 @@ enum {
     HTTP_MAX_HEAD_BYTES = 8192,   /* request line + header fields: 431 */
     HTTP_MAX_TARGET_BYTES = 4096, /* request-target longer than this: 414 */
     HTTP_MAX_BODY_BYTES = 65536,  /* request body (decoded): 413 */
-    HTTP_U64_MAX_DIGITS = 19      /* decimal digits http_parse_u64 takes: 19 always
+    HTTP_U64_MAX_DIGITS = 19,     /* decimal digits http_parse_u64 takes: 19 always
                                      fit in 64 bits, so no overflow check is needed */
+    HTTP_ORIGIN_MAX = 300         /* bytes of a serialized origin we accept: "https://"
+                                     + a 253-byte DNS name + ":65535" fits in 267 */
 };
 
 struct http_header {
@@ -64,23 +71,19 @@ struct http_request {
     uint64_t content_length;   /* for HTTP_BODY_LENGTH */
     int keep_alive;            /* connection persists after the response */
     const char *error;         /* why the parser refused the request, or NULL */
+    unsigned long error_limit; /* the limit it passed, or 0 */
     const char *body;          /* filled in by the server once the body is read */
     size_t body_len;
 };
 
 /* Parse a request head (request line + header fields + CRLF).  See the
- * comment at the top of this file for the return value.  On success the
- * framing checks have been done: CL with TE, repeated CL, a TE other
- * than chunked, a missing, repeated or malformed Host are all refused. */
-int http_parse_request(const char *buf, size_t len, struct http_request *req);
-
-/* Decode a chunked request body (RFC 9112 section 7.1) that starts at
- * buf.  Pure and restartable: call it again with more bytes from the
- * same start.  Returns the bytes of buf used once the last chunk and
- * the trailer section are complete (decoded bytes in out, their count in
- * *out_len), HTTP_NEED_MORE, or -400 / -413 (more than out_max). */
-long http_decode_chunked(const char *buf, size_t len, char *out,
-                         size_t out_max, size_t *out_len);
+ * comment at the top of this file for the return value.  last_len is the
+ * length buf had at the previous call for this request (0 the first
+ * time): those bytes were already scanned.  On success the framing
+ * checks have been done: CL with TE, repeated CL, a TE other than
+ * chunked, a missing, repeated or malformed Host are all refused. */
+int http_parse_request(const char *buf, size_t len, size_t last_len,
+                       struct http_request *req);
 
 /* The value of the first header field called `name` (case-insensitive),
  * or NULL.  *len receives its length. */
@@ -133,8 +136,21 @@ int http_parse_u64(const char *s, size_t len, uint64_t *out);
  * (no path, no userinfo, no quotes, no spaces). */
 int http_origin_is_valid(const char *s, size_t len);
 
+/* The origin of a page this server served, for a postMessage target
+ * when the page did not name its own: "http://" + http_request_host(),
+ * checked with http_origin_is_valid().  Its length, or -1 (no host, not
+ * host[:port], or no room in out_size). */
+long http_default_origin(const struct http_request *req, char *out, size_t out_size);
+
 /* The value of one hexadecimal digit, or -1. */
 int http_hex_digit(char ch);
+
+/* 1 if ch is a tchar, the characters of a token (RFC 9110 section 5.6.2). */
+int http_is_tchar(unsigned char ch);
+
+/* 1 if ch may appear in a field value: VCHAR, obs-text, SP and HTAB
+ * (RFC 9110 section 5.5). */
+int http_is_field_char(unsigned char ch);
 
 /* The reason phrase for a status code ("Not Found"), "Unknown" if none. */
 const char *http_status_text(int status);

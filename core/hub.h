@@ -1,5 +1,5 @@
 /*
- * hub.h - the event hub that every technique delivers from.
+ * core/hub.h - the event hub that every technique delivers from.
  *
  * The hub is a ring of the most recent events.  An event has an id (1, 2,
  * 3, ... with no gaps), a type ("time" for the clock, "message" for a
@@ -13,8 +13,9 @@
  * in the ring, in order, none twice; if N is older than the ring holds it
  * is told how many it missed.
  *
- * hub.c only stores events.  Waking the connections that wait for them is
- * server.c's job (server_broadcast), so the hub can be tested on its own.
+ * core/hub.c only stores events.  Handing each new event to the
+ * connections that wait for it is the loop's job (loop_publish in
+ * net/loop.c), so the hub can be tested on its own.
  */
 #ifndef HUB_H
 #define HUB_H
@@ -32,7 +33,6 @@ enum hub_event_type { HUB_EVENT_TIME, HUB_EVENT_MESSAGE };
 struct hub_event {
     uint64_t id;
     enum hub_event_type type;
-    int64_t published_ms;   /* wall clock, ms since the epoch */
     char *data;             /* UTF-8, NUL-terminated, data_len bytes */
     size_t data_len;
     char *json;             /* {"id":..,"type":..,"data":..}, NUL-terminated */

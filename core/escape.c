@@ -1,5 +1,5 @@
 /*
- * escape.c - see escape.h.
+ * core/escape.c - see core/escape.h.
  *
  * Why so much escaping in JSON: the same string literal is written into
  * JSON bodies, into JSONP scripts, into <script> elements of iframe
@@ -12,7 +12,7 @@
  * keeps the value identical for every JSON parser and harmless
  * everywhere else.
  */
-#include "escape.h"
+#include "core/escape.h"
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /*
- * hub.c - see hub.h.
+ * core/hub.c - see core/hub.h.
  *
  * The ring holds the last HUB_RING_SIZE events; event `id` lives in
  * slot id % HUB_RING_SIZE.  Because ids have no gaps, "is id N still
@@ -8,15 +8,14 @@
  * keep history: a client that blinks misses what was sent meanwhile.
  * The ring is what lets every technique here resume without loss.
  */
-#include "hub.h"
+#include "core/hub.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "buf.h"
-#include "escape.h"
+#include "core/buf.h"
+#include "core/escape.h"
 
 static struct hub_event ring[HUB_RING_SIZE];
 static uint64_t last_id;   /* 0 before the first event */
@@ -43,13 +42,6 @@ void hub_reset(void)
 const char *hub_type_name(enum hub_event_type type)
 {
     return type == HUB_EVENT_TIME ? "time" : "message";
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Render {"id":N,"type":"...","data":"..."} once, for every technique. */
@@ -88,7 +80,6 @@ const struct hub_event *hub_publish(enum hub_event_type type,
     event_free(ev);            /* the oldest event leaves the ring */
     ev->id = id;
     ev->type = type;
-    ev->published_ms = wall_ms();
     ev->data = copy;
     ev->data_len = len;
     ev->json = json;

@@ -1,5 +1,6 @@
 /*
- * ws_proto.c - the pure parts of RFC 6455 that ws.c uses; see ws.h.
+ * core/ws_proto.c - the pure parts of RFC 6455 that ws.c uses; see
+ * core/ws_proto.h.
  *
  * ARTICLE §4.2 (Websocket建立与销毁) tabulates the handshake headers;
  * ws_check_handshake() and ws_accept_key() are where each row is
@@ -11,14 +12,14 @@
  *   |N|V|V|V|       |S|           |
  *   ... masking key (4 bytes, if MASK) ... payload ...
  */
-#include "ws.h"
+#include "core/ws_proto.h"
 
 #include <string.h>
 #include <strings.h>
 
 #include "base64.h"
 #include "sha1.h"
-#include "utf8.h"
+#include "core/utf8.h"
 
 enum {
     WS_LEN_16 = 126,             /* 7-bit length value meaning "16 bits follow" */

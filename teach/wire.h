@@ -1,11 +1,11 @@
 /*
- * wire.h - the wire view: the last bytes the server wrote, per technique.
+ * teach/wire.h - the wire view: the last bytes the server wrote, per technique.
  *
  * What a reader of the article cannot see is what actually travels on
  * the wire: status lines, chunk sizes, the forever frame's prelude and
  * escapes, SSE field lines, WebSocket frame headers.  The loop hands
- * every byte it queues for sending to wire_record() (one bounded copy,
- * nothing else), which keeps the last WIRE_RING_BYTES of them for each
+ * every byte it queues for sending to the observer main installs,
+ * wire_on_queued() (one bounded copy, nothing else), which keeps the last WIRE_RING_BYTES of them for each
  * technique in a fixed ring, together with which connection wrote which
  * run of them.  GET /wire?tech=NAME serves one ring as JSON; the pages'
  * www/wire.js decodes it.  ./server -W turns all of it off.
@@ -20,8 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "server.h"
+#include "core/buf.h"
+#include "net/conn.h"
+#include "routes.h"
 
 enum {
     WIRE_RING_BYTES = 4096,     /* bytes kept per technique */
@@ -73,10 +74,11 @@ int wire_ring_json(const struct wire_ring *r, struct buf *b);
 
 /* On by default; ./server -W turns recording and GET /wire off. */
 void wire_set_enabled(int on);
-int wire_enabled(void);
 
-/* Record bytes queued on a connection counted under technique tech.
- * Does nothing when the wire view is off. */
-void wire_record(enum technique tech, uint64_t conn_id, const void *data, size_t len);
+/* The connection layer's observer hook (struct conn_observer's queued,
+ * installed by main): record bytes queued on c, under its technique. */
+void wire_on_queued(const struct conn *c, const void *data, size_t len);
+
+route_handler wire_handle;
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * utf8.c - see utf8.h.  The ranges follow RFC 3629 section 4 (the
+ * core/utf8.c - see core/utf8.h.  The ranges follow RFC 3629 section 4 (the
  * "UTF8-octets" ABNF): the first byte decides how many continuation
  * bytes follow and, for E0, ED, F0 and F4, a narrower range for the
  * second byte.  That narrower range is what excludes overlong forms,
  * surrogates and code points above U+10FFFF.
  */
-#include "utf8.h"
+#include "core/utf8.h"
 
 void utf8_init(struct utf8_state *st)
 {

@@ -1,6 +1,6 @@
 /*
- * step.c - the event-loop stepper: watch one WebSocket message or one
- * long-poll wake-up travel through server.c's select() loop, one
+ * teach/step.c - the event-loop stepper: watch one WebSocket message or one
+ * long-poll wake-up travel through net/loop.c's select() loop, one
  * iteration at a time.  Started with ./server --step (-S PORT); never
  * the default.
  *
@@ -18,7 +18,7 @@
  *   - The control plane is one extra listener (the control port, 3100 by
  *     default) and the connections accepted on it: the stepper page,
  *     GET /step/state and POST /step/next.  Between two data iterations
- *     server.c runs the same loop code over the control plane alone
+ *     main (server.c) runs the same loop code over the control plane alone
  *     (loop_once() with the other plane's descriptors left out of the
  *     fd_sets) until a step is owed.  The data plane's sockets are not in
  *     that select() at all: the kernel queues their connections and bytes
@@ -45,7 +45,7 @@
  * "wrote 38 bytes to fd 9", "closed fd 9"), each list bounded
  * (STEP_MAX_FDS, STEP_MAX_NOTES in step.h).
  */
-#include "step.h"
+#include "teach/step.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -54,11 +54,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "escape.h"
-#include "hub.h"
-#include "routes.h"
-#include "server.h"
+#include "core/buf.h"
+#include "core/escape.h"
+#include "core/hub.h"
+#include "net/clock.h"
+#include "net/conn.h"
+#include "net/loop.h"
 
 enum {
     STEP_MAX_PORTS = 8,
@@ -139,7 +140,7 @@ int step_take(void)
     return 1;
 }
 
-void step_begin(int64_t now_ms, int64_t timeout_ms)
+static void step_begin(int64_t now_ms, int64_t timeout_ms)
 {
     rec.iteration++;
     rec.at_ms = now_ms;
@@ -148,7 +149,7 @@ void step_begin(int64_t now_ms, int64_t timeout_ms)
     rec.n_notes = rec.notes_more = 0;
 }
 
-void step_watch(int fd, const char *role, int r, int w)
+static void step_watch(int fd, const char *role, int r, int w)
 {
     if (rec.n_fds == STEP_MAX_FDS) {
         rec.fds_more++;
@@ -162,7 +163,7 @@ void step_watch(int fd, const char *role, int r, int w)
     f->ready_r = f->ready_w = 0;
 }
 
-void step_ready(int fd, int r, int w)
+static void step_ready(int fd, int r, int w)
 {
     for (size_t i = 0; i < rec.n_fds; i++) {
         if (rec.fds[i].fd == fd) {
@@ -173,7 +174,12 @@ void step_ready(int fd, int r, int w)
     }
 }
 
-void step_note(enum step_kind kind, int fd, const char *fmt, ...)
+static void step_note(enum step_kind kind, int fd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void step_note(enum step_kind kind, int fd, const char *fmt, ...)
 {
     if (rec.n_notes == STEP_MAX_NOTES) {
         rec.notes_more++;
@@ -186,6 +192,122 @@ void step_note(enum step_kind kind, int fd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(n->text, sizeof n->text, fmt, ap);
     va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* the hooks main installs: what the loop and the connections did      */
+
+/* Before select(): the descriptors in each set and their roles.  The
+ * data turn polls (wait 0): the reader's pause was the waiting; the
+ * timeout the loop would have used is recorded. */
+static int64_t before_select(enum loop_plane plane, const fd_set *rfds,
+                             const fd_set *wfds, int maxfd, int64_t wait_ms)
+{
+    char role[STEP_ROLE_MAX];
+    if (plane != LOOP_PLANE_DATA)
+        return wait_ms;
+    step_begin(clock_now_ms(), wait_ms);
+    for (int fd = 0; fd <= maxfd; fd++) {
+        int r = FD_ISSET(fd, rfds), w = FD_ISSET(fd, wfds);
+        if (!r && !w)
+            continue;
+        const struct conn *c = loop_conn(fd);
+        if (c != NULL)
+            snprintf(role, sizeof role, "%s", conn_state_name(c->state));
+        else
+            snprintf(role, sizeof role, "listener :%d", loop_listener_port(fd));
+        step_watch(fd, role, r, w);
+    }
+    return 0;
+}
+
+static void after_select(enum loop_plane plane, const fd_set *rfds,
+                         const fd_set *wfds, int maxfd)
+{
+    for (int fd = 0; plane == LOOP_PLANE_DATA && fd <= maxfd; fd++) {
+        if (FD_ISSET(fd, rfds) || FD_ISSET(fd, wfds))
+            step_ready(fd, FD_ISSET(fd, rfds), FD_ISSET(fd, wfds));
+    }
+}
+
+static void timer_due(const struct conn *c, int64_t period_ms)
+{
+    if (c == NULL) {
+        step_note(STEP_TIMER, -1, "timer due: the clock (every %lld ms)", (long long)period_ms);
+        return;
+    }
+    if (c->plane != LOOP_PLANE_DATA)
+        return;
+    step_note(STEP_TIMER, c->fd, "timer due on fd %d (%s%s)", c->fd,
+              conn_state_name(c->state), c->close_after_flush ? ", closing"
+              : c->state == CONN_READING ? ", idle or slow request" : "");
+}
+
+static void published(const struct hub_event *ev)
+{
+    step_note(STEP_EVENT, -1, "published event %llu (%s): each stream's on_event runs",
+              (unsigned long long)ev->id, hub_type_name(ev->type));
+}
+
+static void answer_waiters(void);
+
+/* The data turn is over: answer the POST /step/next requests it was for. */
+static void turn_done(enum loop_plane plane)
+{
+    if (plane == LOOP_PLANE_DATA && owed == 0)
+        answer_waiters();
+}
+
+const struct loop_observer step_loop_observer = {
+    before_select, after_select, timer_due, published, turn_done
+};
+
+/* A change of state, as the stepper page lists it. */
+static void note_state(const struct conn *c, enum conn_state from)
+{
+    const char *was = conn_state_name(from);
+    if (c->state == CONN_CLOSING)
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> closing (all sent; shutdown(SHUT_WR))",
+                  c->fd, was);
+    else if (c->state == CONN_READING)
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> http (answered; reading the next request)",
+                  c->fd, was);
+    else
+        step_note(STEP_STATE, c->fd, "fd %d: %s -> %s (%s)", c->fd, was,
+                  conn_state_name(c->state), c->log_target);
+}
+
+void step_on_conn_change(const struct conn *c, enum conn_change what, long n,
+                         const char *reason)
+{
+    int fd = c->fd;
+    const char *state = conn_state_name(c->state);
+    if (c->plane != LOOP_PLANE_DATA)
+        return;
+    switch (what) {
+    case CONN_OPENED:
+        step_note(STEP_ACCEPT, fd, "accepted fd %d on port %d", fd, c->local_port);
+        break;
+    case CONN_READ_BYTES:
+        if (n == 0)
+            step_note(STEP_READ, fd, "read 0 bytes on fd %d (%s): the peer closed", fd, state);
+        else
+            step_note(STEP_READ, fd, "read %ld bytes on fd %d (%s)", n, fd, state);
+        break;
+    case CONN_WROTE_BYTES:
+        step_note(STEP_WRITE, fd, "wrote %ld bytes to fd %d (%s)%s", n, fd, state,
+                  c->out.len > 0 ? ", more pending" : "");
+        break;
+    case CONN_NEW_STATE:
+        note_state(c, (enum conn_state)n);
+        break;
+    case CONN_DROPPED:
+        step_note(STEP_CLOSE, fd, "fd %d dropped: %s", fd, reason);
+        break;
+    case CONN_CLOSED:
+        step_note(STEP_CLOSE, fd, "closed fd %d (%s)", fd, state);
+        break;
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -249,10 +371,8 @@ static const struct stream_ops waiter_ops = {
     waiter_on_close
 };
 
-void step_end(void)
+static void answer_waiters(void)
 {
-    if (owed != 0)
-        return;
     for (size_t i = 0; i < STEP_MAX_WAITERS; i++) {
         struct conn *c = waiters[i];
         if (c == NULL)
@@ -273,7 +393,7 @@ static int refused(struct conn *c)
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
     conn_count_request(c, TECH_HTTP);
-    if (!c->control_plane) {
+    if (c->plane != LOOP_PLANE_CONTROL) {
         conn_respond_error(c, 404, "the stepper answers on its control port "
                            "only (./server --step)");
         return 1;
@@ -308,7 +428,7 @@ void step_handle_next(struct conn *c, const struct http_request *req)
     long len = http_query_param(req->query, req->query_len, "n", param, sizeof param);
     if (len >= 0 && (http_parse_u64(param, (size_t)len, &n) != 0
                      || n == 0 || n > STEP_MAX_BATCH)) {
-        conn_respond_error(c, 400, "n must be a number from 1 to 100");
+        conn_respond_errorf(c, 400, "n must be a number from 1 to %d", STEP_MAX_BATCH);
         return;
     }
     if (len < -1) {
@@ -319,8 +439,8 @@ void step_handle_next(struct conn *c, const struct http_request *req)
         if (waiters[i] == NULL) {
             waiters[i] = c;
             owed += n;
-            /* Held like a long poll; step_end() answers it. */
-            conn_enter(c, CONN_HELD_POLL, TECH_HTTP, &waiter_ops, NULL);
+            /* Held like a long poll; turn_done() answers it. */
+            conn_enter(c, CONN_HELD_STEP, TECH_HTTP, &waiter_ops, NULL);
             return;
         }
     }

@@ -1,16 +1,21 @@
 /*
- * step.h - the event-loop stepper (./server --step, or -S PORT): the
+ * teach/step.h - the event-loop stepper (./server --step, or -S PORT): the
  * select() loop runs one iteration at a time, on command from
- * www/stepper.html, and records what each iteration did.  server.c calls
- * the recording hooks below only while step mode is on (one flag check
- * otherwise); step.c keeps the record and answers /step/state and
- * /step/next.  See step.c for the design.
+ * www/stepper.html, and records what each iteration did.  Main installs
+ * the hooks below as the loop's and the connection layer's observers only
+ * in step mode (otherwise each hook site costs one NULL check), and
+ * drives the loop with step_take(); step.c keeps the record and answers
+ * /step/state and /step/next.  See teach/step.c for the design.
  */
 #ifndef STEP_H
 #define STEP_H
 
 #include <stdint.h>
 #include <sys/socket.h>
+
+#include "net/conn.h"
+#include "net/loop.h"
+#include "routes.h"
 
 enum {
     STEP_DEFAULT_PORT = 3100,   /* the control port of a bare --step */
@@ -19,8 +24,7 @@ enum {
     STEP_NOTE_MAX = 120,        /* bytes of one action's text */
     STEP_ROLE_MAX = 24,         /* bytes of a descriptor's role ("listener :3000") */
     STEP_MAX_BATCH = 100,       /* iterations one POST /step/next?n= may ask for */
-    STEP_MAX_WAITERS = 4,       /* POST /step/next requests held at once */
-    STEP_IDLE_WAKE_MS = 1000    /* the control loop's longest select() */
+    STEP_MAX_WAITERS = 4        /* POST /step/next requests held at once */
 };
 
 /* What kind of thing a handler did (the page colours them). */
@@ -40,22 +44,18 @@ void step_set_ports(const int *data_ports, int n_data, int control_port);
  * one data iteration.  0: keep serving the control plane. */
 int step_take(void);
 
-/* ---- recording one data-plane iteration (server.c) ---- */
+/* ---- the hooks main installs in step mode ---- */
 
-/* A new iteration; `timeout_ms` is what select() would have waited
- * (step mode polls with 0: the wait for the step was the waiting). */
-void step_begin(int64_t now_ms, int64_t timeout_ms);
-/* Before select(): fd is in rfds (r) and/or wfds (w), playing `role`. */
-void step_watch(int fd, const char *role, int r, int w);
-/* After select(): fd came back ready for reading and/or writing. */
-void step_ready(int fd, int r, int w);
-/* A handler action, e.g. "read 11 bytes on fd 9 (websocket)". */
-void step_note(enum step_kind kind, int fd, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-/* The iteration is over: answer the POST /step/next requests it was for. */
-void step_end(void);
+/* The loop's observer: records each data turn's fd_sets, the timers
+ * due and the events published, and answers the held POST /step/next
+ * requests when their turns have run. */
+extern const struct loop_observer step_loop_observer;
+
+/* The connection layer's observer (struct conn_observer's changed):
+ * accepts, reads, writes, changes of state, drops and closes. */
+void step_on_conn_change(const struct conn *c, enum conn_change what, long n,
+                         const char *reason);
+
+route_handler step_handle_state, step_handle_next;
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * article.c - article mode: the article's server code as it is, bugs
+ * teach/article.c - article mode: the article's server code as it is, bugs
  * included, so that a reader can watch each bug happen.  UNSAFE BY
  * DESIGN: served only with ./server --article-mode (-A), only on routes
  * under /article/, and every page that uses them says so.  Without the
@@ -70,16 +70,16 @@
  * req.url) helper.  It is only explained (www/article-mode.html); static.c
  * is the fix.
  */
-#include "article.h"
+#include "teach/article.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "hub.h"
-#include "routes.h"
-#include "server.h"
+#include "core/buf.h"
+#include "core/hub.h"
+#include "net/clock.h"
+#include "net/conn.h"
 
 enum {
     ARTICLE_PARAM_MAX = 16,          /* bytes of framing= / end= */
@@ -138,7 +138,7 @@ static void ghost_add(const char *what, int64_t first_tick_ms,
 {
     struct article_ghost *g = &ghosts[ghost_next];
     if (g->what != NULL) {         /* the table is full: retire the oldest */
-        uint64_t ticks = article_ghost_ticks(g, server_now_ms());
+        uint64_t ticks = article_ghost_ticks(g, clock_now_ms());
         retired_writes += ticks * g->writes_per_tick;
         retired_bytes += ticks * g->bytes_per_tick;
         retired_by_kind[g->what == ghost_frame_name] += ticks * g->writes_per_tick;
@@ -235,7 +235,7 @@ static void article_on_timer(struct conn *c)
         }
     }
     if (!c->dead)
-        conn_set_timer(c, server_now_ms()
+        conn_set_timer(c, clock_now_ms()
                        + (st->kind == KIND_UNFRAMED ? ARTICLE_UNFRAMED_TICK_MS
                                                     : ARTICLE_TICK_MS));
 }
@@ -266,7 +266,7 @@ static void article_on_close(struct conn *c)
     }
     /* An interval nobody cleared keeps writing into the closed connection. */
     if (st->ticking && st->kind != KIND_UNFRAMED) {
-        int64_t next = c->timer_ms != 0 ? c->timer_ms : server_now_ms() + ARTICLE_TICK_MS;
+        int64_t next = c->timer_ms != 0 ? c->timer_ms : clock_now_ms() + ARTICLE_TICK_MS;
         ghost_add(kind_names[st->kind], next, st->kind == KIND_SSE ? 3 : 1,
                   st->last_tick_bytes != 0 ? st->last_tick_bytes : strlen(frame_template));
     }
@@ -334,7 +334,7 @@ void article_handle_sse(struct conn *c, const struct http_request *req)
         || article_write(c, st, line) != 0)
         return;
     sse_global_interval = st;     /* interval = setInterval(...) */
-    conn_set_timer(c, server_now_ms() + ARTICLE_TICK_MS);
+    conn_set_timer(c, clock_now_ms() + ARTICLE_TICK_MS);
 }
 
 void article_handle_frame(struct conn *c, const struct http_request *req)
@@ -347,7 +347,7 @@ void article_handle_frame(struct conn *c, const struct http_request *req)
     conn_start_stream(c, 200, "text/html", NULL);
     if (start(c, KIND_FRAME, CONN_FOREVER_FRAME, TECH_FOREVER_FRAME) == NULL)
         return;
-    conn_set_timer(c, server_now_ms() + ARTICLE_TICK_MS);
+    conn_set_timer(c, clock_now_ms() + ARTICLE_TICK_MS);
 }
 
 /* A query parameter that must be one of two words: 0 for the first
@@ -394,7 +394,7 @@ void article_handle_unframed(struct conn *c, const struct http_request *req)
         return;
     st->chunked = chunked;
     st->end_clean = clean;
-    conn_set_timer(c, server_now_ms() + ARTICLE_UNFRAMED_TICK_MS);
+    conn_set_timer(c, clock_now_ms() + ARTICLE_UNFRAMED_TICK_MS);
 }
 
 void article_handle_jsonp(struct conn *c, const struct http_request *req)
@@ -406,8 +406,8 @@ void article_handle_jsonp(struct conn *c, const struct http_request *req)
     long n = http_query_param(req->query, req->query_len, "callback",
                               callback, sizeof callback);
     if (n < 0) {
-        conn_respond_error(c, 400, "callback is missing, badly encoded or "
-                           "longer than 1024 bytes");
+        conn_respond_errorf(c, 400, "callback is missing, badly encoded or "
+                            "longer than %d bytes", ARTICLE_CALLBACK_MAX);
         return;
     }
     /* ARTICLE §1.2: the script "calls the callback at its end" - here as
@@ -432,7 +432,7 @@ void article_handle_state(struct conn *c, const struct http_request *req)
 {
     uint64_t writes = retired_writes, bytes = retired_bytes, counting = 0;
     uint64_t by_kind[2] = { retired_by_kind[0], retired_by_kind[1] };
-    int64_t now = server_now_ms();
+    int64_t now = clock_now_ms();
     (void)req;
     if (refuse_unless_on(c))
         return;

@@ -1,5 +1,5 @@
 /*
- * http.c - the request parser declared in http.h (RFC 9112, "HTTP/1.1").
+ * core/http.c - the request parser declared in core/http.h (RFC 9112, "HTTP/1.1").
  *
  * The article's servers use Node's parser and never see a malformed
  * request.  A server in C has to decide everything Node decided for
@@ -21,12 +21,12 @@
  *   - HTTP/1.1 without exactly one Host, or a Host (or an absolute-form
  *     authority) that is not uri-host [ ":" port ] (section 3.2).
  */
-#include "http.h"
+#include "core/http.h"
 
 #include <string.h>
 
 /* RFC 9110 section 5.6.2: tchar. */
-static int is_tchar(unsigned char ch)
+int http_is_tchar(unsigned char ch)
 {
     if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
         return 1;
@@ -34,7 +34,7 @@ static int is_tchar(unsigned char ch)
 }
 
 /* Field values: VCHAR, obs-text, SP and HTAB (RFC 9110 section 5.5). */
-static int is_field_char(unsigned char ch)
+int http_is_field_char(unsigned char ch)
 {
     return ch == '\t' || (ch >= 0x20 && ch != 0x7F);
 }
@@ -51,6 +51,14 @@ static int refuse(struct http_request *req, int status, const char *why)
 {
     req->error = why;
     return -status;
+}
+
+/* The same, for a request past one of our limits: the answer names it. */
+static int refuse_limit(struct http_request *req, int status, const char *why,
+                        unsigned long limit)
+{
+    req->error_limit = limit;
+    return refuse(req, status, why);
 }
 
 static int lower(int ch)
@@ -75,10 +83,14 @@ static int equal_nocase(const char *a, size_t alen, const char *b)
  * complete).  RFC 9112 section 2.2: a bare CR MUST be refused or read as
  * SP; the lines below are split at CR, so one let through here would end
  * a line early and swallow the byte after it ("X: a\rzHost: b" would
- * become the fields "X: a" and "Host: b"). */
-static long find_head_end(const char *buf, size_t len)
+ * become the fields "X: a" and "Host: b").
+ *
+ * The scan starts at `from`: the bytes before it were looked at by an
+ * earlier call (picohttpparser's last_len), all but the last, a CR whose
+ * next byte had not arrived yet, which the caller's `from` includes. */
+static long find_head_end(const char *buf, size_t len, size_t from)
 {
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = from; i < len; i++) {
         if (buf[i] == '\0')
             return -1;
         if (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n')
@@ -211,9 +223,9 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
     size_t i = 0;
 
     if (len > REQUEST_LINE_MAX)
-        return refuse(req, 414, "the request line is too long");
+        return refuse_limit(req, 414, "the request line is too long", REQUEST_LINE_MAX);
     req->method = line;
-    while (i < len && is_tchar((unsigned char)line[i]))
+    while (i < len && http_is_tchar((unsigned char)line[i]))
         i++;
     req->method_len = i;
     if (i == 0 || i >= len || line[i] != ' ')
@@ -227,7 +239,7 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
     if (req->target_len == 0 || i >= len || line[i] != ' ')
         return refuse(req, 400, "the request target is missing or has a space or control character");
     if (req->target_len > HTTP_MAX_TARGET_BYTES)
-        return refuse(req, 414, "the request target is too long");
+        return refuse_limit(req, 414, "the request target is too long", HTTP_MAX_TARGET_BYTES);
     i++;
 
     /* HTTP-version = "HTTP" "/" DIGIT "." DIGIT (section 2.3) */
@@ -252,12 +264,12 @@ static int parse_header_line(const char *line, size_t len, struct http_request *
     if (line[0] == ' ' || line[0] == '\t')
         return refuse(req, 400, "obsolete line folding is not accepted");
     size_t i = 0;
-    while (i < len && is_tchar((unsigned char)line[i]))
+    while (i < len && http_is_tchar((unsigned char)line[i]))
         i++;
     if (i == 0 || i >= len || line[i] != ':')
         return refuse(req, 400, "a header field name is malformed (or followed by whitespace)");
     if (req->num_headers == HTTP_MAX_HEADERS)
-        return refuse(req, 431, "too many header fields");
+        return refuse_limit(req, 431, "too many header fields", HTTP_MAX_HEADERS);
 
     struct http_header *h = &req->headers[req->num_headers];
     h->name = line;
@@ -269,7 +281,7 @@ static int parse_header_line(const char *line, size_t len, struct http_request *
     while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\t'))
         end--;
     for (size_t k = i; k < end; k++) {
-        if (!is_field_char((unsigned char)line[k]))
+        if (!http_is_field_char((unsigned char)line[k]))
             return refuse(req, 400, "a header field value has a control character");
     }
     h->value = line + i;
@@ -337,7 +349,7 @@ static int check_framing(struct http_request *req)
         if (http_parse_u64(cl, len, &req->content_length) != 0)
             return refuse(req, 400, "Content-Length is not a plain decimal number");
         if (req->content_length > HTTP_MAX_BODY_BYTES)
-            return refuse(req, 413, "the request body is larger than 65536 bytes");
+            return refuse_limit(req, 413, "the request body is too large", HTTP_MAX_BODY_BYTES);
         if (req->content_length > 0)
             req->body_kind = HTTP_BODY_LENGTH;
     }
@@ -353,7 +365,8 @@ static int check_framing(struct http_request *req)
     return 0;
 }
 
-int http_parse_request(const char *buf, size_t len, struct http_request *req)
+int http_parse_request(const char *buf, size_t len, size_t last_len,
+                       struct http_request *req)
 {
     size_t start = 0;
 
@@ -363,23 +376,28 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
            && start < 8)
         start += 2;
 
-    long end = find_head_end(buf + start, len - start);
+    /* Only the bytes that arrived since the last call are new; one byte
+     * before them is looked at again (a CR whose LF had not come). */
+    size_t from = last_len > start + 1 ? last_len - start - 1 : 0;
+    long end = find_head_end(buf + start, len - start, from);
     if (end < 0)
         return refuse(req, 400, "a bare CR, a bare LF or a NUL byte in the request head");
     /* The request line's limit first, complete head or not: a long line
      * in a head over HTTP_MAX_HEAD_BYTES is a 414 whether the head's end
-     * has arrived yet or not. */
-    const char *line_end = memchr(buf + start, '\r', len - start);
-    size_t line_len = line_end ? (size_t)(line_end - buf - start) : len - start;
-    if (line_len > REQUEST_LINE_MAX)
-        return refuse(req, 414, "the request line is too long");
+     * has arrived yet or not.  Once more than REQUEST_LINE_MAX bytes had
+     * arrived at the last call, the line was complete and checked then. */
+    if (last_len < start || last_len - start <= REQUEST_LINE_MAX) {
+        size_t window = len - start < REQUEST_LINE_MAX + 1 ? len - start : REQUEST_LINE_MAX + 1;
+        if (window > REQUEST_LINE_MAX && memchr(buf + start, '\r', window) == NULL)
+            return refuse_limit(req, 414, "the request line is too long", REQUEST_LINE_MAX);
+    }
     if (end == 0) {
         if (len - start > HTTP_MAX_HEAD_BYTES)
-            return refuse(req, 431, "the request head is larger than 8192 bytes");
+            return refuse_limit(req, 431, "the request head is too large", HTTP_MAX_HEAD_BYTES);
         return HTTP_NEED_MORE;
     }
     if ((size_t)end > HTTP_MAX_HEAD_BYTES)
-        return refuse(req, 431, "the request head is larger than 8192 bytes");
+        return refuse_limit(req, 431, "the request head is too large", HTTP_MAX_HEAD_BYTES);
 
     const char *p = buf + start;
     const char *head_end = p + end - 2;   /* the final empty line's CRLF */
@@ -412,150 +430,6 @@ int http_hex_digit(char ch)
     if (ch >= 'A' && ch <= 'F')
         return ch - 'A' + 10;
     return -1;
-}
-
-enum { CHUNK_LINE_MAX = 256, TRAILER_MAX = 4096 };
-
-/* Find CRLF at or after pos within CHUNK_LINE_MAX; offset of CR, -1 need
- * more, -2 invalid (bare LF, control character or too long). */
-static long find_crlf(const char *buf, size_t len, size_t pos, size_t max)
-{
-    for (size_t i = pos; i < len; i++) {
-        if (i - pos > max)
-            return -2;
-        if (buf[i] == '\r') {
-            if (i + 1 >= len)
-                return -1;
-            return buf[i + 1] == '\n' ? (long)i : -2;
-        }
-        if (buf[i] == '\n' || (buf[i] != '\t' && (unsigned char)buf[i] < 0x20))
-            return -2;
-    }
-    return len - pos > max ? -2 : -1;
-}
-
-static size_t skip_bws(const char *s, size_t len, size_t i)
-{
-    while (i < len && (s[i] == ' ' || s[i] == '\t'))
-        i++;
-    return i;
-}
-
-/* Length of the token at s[i..len), 0 if none. */
-static size_t token_len(const char *s, size_t len, size_t i)
-{
-    size_t start = i;
-    while (i < len && is_tchar((unsigned char)s[i]))
-        i++;
-    return i - start;
-}
-
-/* Length of the quoted-string at s[i..len) (RFC 9110 section 5.6.4), 0 if none. */
-static size_t quoted_len(const char *s, size_t len, size_t i)
-{
-    size_t start = i;
-    if (i >= len || s[i] != '"')
-        return 0;
-    for (i++; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"')
-            return i + 1 - start;
-        if (ch == '\\') {
-            if (++i >= len || !is_field_char((unsigned char)s[i]))
-                return 0;
-        } else if (!is_field_char(ch)) {
-            return 0;
-        }
-    }
-    return 0;
-}
-
-/* 1 if s[0..len) is a chunk-ext (RFC 9112 section 7.1.1), possibly empty:
- *   *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
- * with a token name and a token or quoted-string value.  Whitespace is
- * allowed only where BWS is ("5 ;a" is valid); the extensions mean
- * nothing to us and are skipped. */
-static int is_chunk_ext(const char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        i = skip_bws(s, len, i);
-        if (i >= len || s[i] != ';')
-            return 0;
-        i = skip_bws(s, len, i + 1);
-        size_t n = token_len(s, len, i);
-        if (n == 0)
-            return 0;
-        i += n;
-        size_t eq = skip_bws(s, len, i);
-        if (eq < len && s[eq] == '=') {
-            i = skip_bws(s, len, eq + 1);
-            n = token_len(s, len, i);
-            if (n == 0)
-                n = quoted_len(s, len, i);
-            if (n == 0)
-                return 0;
-            i += n;
-        }
-    }
-    return 1;
-}
-
-long http_decode_chunked(const char *buf, size_t len, char *out,
-                         size_t out_max, size_t *out_len)
-{
-    size_t pos = 0;
-    *out_len = 0;
-
-    for (;;) {
-        /* chunk-size [ chunk-ext ] CRLF */
-        long cr = find_crlf(buf, len, pos, CHUNK_LINE_MAX);
-        if (cr == -1)
-            return HTTP_NEED_MORE;
-        if (cr == -2)
-            return -400;
-        uint64_t size = 0;
-        size_t i = pos;
-        while (i < (size_t)cr && http_hex_digit(buf[i]) >= 0) {
-            size = size * 16 + (uint64_t)http_hex_digit(buf[i]);
-            if (size > out_max)
-                return -413;
-            i++;
-        }
-        if (i == pos || !is_chunk_ext(buf + i, (size_t)cr - i))
-            return -400;    /* no digits, or junk after them */
-        pos = (size_t)cr + 2;
-
-        if (size == 0)
-            break;
-        if (*out_len + size > out_max)
-            return -413;
-        if (len - pos < size + 2)
-            return HTTP_NEED_MORE;
-        if (buf[pos + size] != '\r' || buf[pos + size + 1] != '\n')
-            return -400;
-        memcpy(out + *out_len, buf + pos, size);
-        *out_len += size;
-        pos += size + 2;
-    }
-
-    /* trailer-section CRLF: skip trailer fields, bounded. */
-    size_t trailer_start = pos;
-    for (;;) {
-        long cr = find_crlf(buf, len, pos, TRAILER_MAX);
-        if (cr == -1)
-            return HTTP_NEED_MORE;
-        if (cr == -2 || (size_t)cr - trailer_start > TRAILER_MAX)
-            return -400;
-        if ((size_t)cr == pos)
-            return (long)(pos + 2);
-        /* trailer-section = *( field-line CRLF ): a field name, then ':'
-         * (section 7.1.2); the fields themselves are discarded. */
-        size_t n = token_len(buf, (size_t)cr, pos);
-        if (n == 0 || buf[pos + n] != ':')
-            return -400;
-        pos = (size_t)cr + 2;
-    }
 }
 
 const char *http_header_value(const struct http_request *req,
@@ -769,6 +643,21 @@ int http_origin_is_valid(const char *s, size_t len)
     return port <= 65535;
 }
 
+long http_default_origin(const struct http_request *req, char *out, size_t out_size)
+{
+    static const char scheme[] = "http://";
+    size_t host_len = 0;
+    const char *host = http_request_host(req, &host_len);   /* section 3.2.2: absolute-form wins */
+    if (host == NULL || sizeof scheme - 1 + host_len + 1 > out_size)
+        return -1;
+    memcpy(out, scheme, sizeof scheme - 1);
+    memcpy(out + sizeof scheme - 1, host, host_len);
+    out[sizeof scheme - 1 + host_len] = '\0';
+    if (!http_origin_is_valid(out, sizeof scheme - 1 + host_len))
+        return -1;
+    return (long)(sizeof scheme - 1 + host_len);
+}
+
 const char *http_status_text(int status)
 {
     switch (status) {
@@ -787,6 +676,7 @@ const char *http_status_text(int status)
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

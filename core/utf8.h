@@ -1,5 +1,5 @@
 /*
- * utf8.h - a strict, incremental UTF-8 validator (RFC 3629).
+ * core/utf8.h - a strict, incremental UTF-8 validator (RFC 3629).
  *
  * Strict: overlong forms, surrogates (U+D800..U+DFFF) and code points
  * above U+10FFFF are rejected, as RFC 6455 section 8.1 requires for
