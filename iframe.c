@@ -59,6 +59,7 @@
 
 #include "core/hub.h"
 #include "core/iframe_proto.h"
+#include "core/mem.h"
 #include "net/conn.h"
 
 /* The state of one forever frame. */
@@ -84,6 +85,8 @@ static int send_event(struct conn *c, const struct hub_event *ev)
     if (iframe_render_script(&script, ev->json, ev->json_len,
                              s->origin, s->origin_len) == 0)
         rc = conn_write_chunk(c, script.data, script.len);
+    else
+        conn_drop(c, "out_of_memory");   /* the room was reserved: only memory fails */
     buf_free(&script);
     if (rc == 0)
         stats_count_delivery(TECH_FOREVER_FRAME);
@@ -110,7 +113,7 @@ static void iframe_on_shutdown(struct conn *c)
 /* The client closed the iframe (or was dropped): free everything. */
 static void iframe_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -174,7 +177,7 @@ void iframe_handle(struct conn *c, const struct http_request *req)
         conn_respond_error(c, 400, why);
         return;
     }
-    s = calloc(1, sizeof *s);
+    s = mem_calloc(1, sizeof *s);
     if (s == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
@@ -195,15 +198,18 @@ void iframe_handle(struct conn *c, const struct http_request *req)
      * chunked: conn_start_stream() sends it a close-delimited body. */
     if (conn_start_stream(c, 200, "text/html; charset=utf-8",
                           "Cache-Control: no-store\r\n") != 0) {
-        free(s);                        /* HEAD: the head was the answer */
+        mem_free(s);                        /* HEAD: the head was the answer */
         return;
     }
     conn_enter(c, CONN_FOREVER_FRAME, TECH_FOREVER_FRAME, &iframe_ops, s);
 
     struct buf start = { NULL, 0, 0, IFRAME_PRELUDE_MAX };
-    int rc = iframe_render_prelude(&start);
-    if (rc == 0)
-        rc = conn_write_chunk(c, start.data, start.len);
+    if (iframe_render_prelude(&start) != 0) {    /* out of memory */
+        buf_free(&start);
+        conn_drop(c, "out_of_memory");
+        return;
+    }
+    int rc = conn_write_chunk(c, start.data, start.len);
     buf_free(&start);
     if (rc != 0)
         return;

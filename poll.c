@@ -63,10 +63,13 @@
  */
 #include "poll.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/mem.h"
 #include "core/poll_proto.h"
 #include "net/clock.h"
 #include "net/conn.h"
@@ -190,7 +193,7 @@ static void held_on_shutdown(struct conn *c)
  * read() return 0 and dropped it).  Free the slot. */
 static void held_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -205,7 +208,7 @@ static const struct stream_ops held_poll_ops = {
 static void hold(struct conn *c, const struct poll_query *q, enum poll_form form,
                  const char *origin, enum technique tech)
 {
-    struct held_poll *hp = malloc(sizeof *hp);
+    struct held_poll *hp = mem_alloc(sizeof *hp);
     if (hp == NULL) {
         conn_respond_error(c, 500, "out of memory");
         return;
@@ -297,12 +300,12 @@ static int random_task_id(char *out)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char bytes[POLL_TASK_ID_LEN / 2];
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (f == NULL)
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0)
         return -1;
-    size_t got = fread(bytes, 1, sizeof bytes, f);
-    fclose(f);
-    if (got != sizeof bytes)
+    ssize_t got = read(fd, bytes, sizeof bytes);
+    close(fd);
+    if (got != (ssize_t)sizeof bytes)
         return -1;
     for (size_t i = 0; i < sizeof bytes; i++) {
         out[2 * i] = hex[bytes[i] >> 4];

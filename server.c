@@ -25,6 +25,7 @@
 
 #include "core/buf.h"
 #include "core/hub.h"
+#include "core/mem.h"
 #include "core/utf8.h"
 #include "net/clock.h"
 #include "net/conn.h"
@@ -42,7 +43,8 @@ enum {
     MAX_PORTS = LOOP_MAX_LISTENERS - 1,  /* one listener is kept for the stepper */
     CLOCK_INTERVAL_MS = 1000,            /* the "time" event, as in the article */
     SHUTDOWN_GRACE_MS = 2 * 1000,        /* time to end streams cleanly on SIGINT/SIGTERM */
-    STATS_JSON_MAX = 16384               /* bytes of the /stats answer */
+    STATS_JSON_MAX = 16384,              /* bytes of the /stats answer */
+    MAX_TIMEOUT_DIVISOR = 1000           /* -T: the 10 s header timeout becomes 10 ms */
 };
 
 static const int default_ports[] = { 3000, 3001, 3002 };
@@ -57,10 +59,16 @@ struct options {
     int wire_off;
     int article_mode;
     int control_port;        /* -S: the stepper's port, -1 without */
+    /* Testing only (-h lists them apart): */
+    int64_t timeout_divisor; /* -T: every timeout this many times shorter */
+    int no_clock;            /* -N: no clock event (allocation counts stay exact) */
 };
 
 static volatile sig_atomic_t stop_requested;
 static int64_t start_ms;
+#ifdef MEM_FAIL_TESTING
+static uint64_t allocations_at_start;   /* before the first request */
+#endif
 
 /* ------------------------------------------------------------------ */
 /* the clock                                                           */
@@ -204,6 +212,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: server [-p PORT]... [-r DIR] [-b ADDR] [-o ORIGIN]... [-q] [-W]\n"
             "              [-A | --article-mode] [-S PORT | --step[=PORT]] [-h]\n"
+            "              [-T DIVISOR] [-N]\n"
             "  -p PORT    listen on PORT (repeatable, at most %d; 0 = any free port);\n"
             "             default 3000, 3001 and 3002, the article's ports\n"
             "  -r DIR     serve static files from DIR (default ./www)\n"
@@ -221,19 +230,31 @@ static void usage(FILE *out)
             "             from http://127.0.0.1:PORT/stepper.html (loopback only;\n"
             "             --step alone: port %d; 0 = any free port)\n"
             "  -h         this help\n"
+            "testing only:\n"
+            "  -T DIVISOR every timeout DIVISOR times shorter (1 to %d), so a test\n"
+            "             sees each fire through the real loop in a fraction of\n"
+            "             a second; the clock event, SSE retry: and wait= are not\n"
+            "             scaled\n"
+            "  -N         no clock event (the hub holds only what is published)\n"
             "\nroutes (on every port):\n"
             "  GET, HEAD        /, /<file>                     static files from the www root\n",
-            MAX_PORTS, WS_MAX_ALLOWED_ORIGINS, STEP_DEFAULT_PORT);
+            MAX_PORTS, WS_MAX_ALLOWED_ORIGINS, STEP_DEFAULT_PORT, MAX_TIMEOUT_DIVISOR);
     routes_print(out, own_routes);
     routes_print(out, routes);
 }
 
-static int parse_port(const char *s)
+/* A decimal number from 0 to max, or -1. */
+static int parse_number(const char *s, int max)
 {
     uint64_t v;
-    if (http_parse_u64(s, strlen(s), &v) != 0 || v > 65535)
+    if (http_parse_u64(s, strlen(s), &v) != 0 || v > (uint64_t)max)
         return -1;
     return (int)v;
+}
+
+static int parse_port(const char *s)
+{
+    return parse_number(s, 65535);
 }
 
 /* POSIX getopt() knows no long options.  Before it runs, the two long
@@ -262,7 +283,7 @@ static void translate_long_options(int argc, char **argv)
             argv[i] = step_with_port;
         } else if (a[1] != '-') {
             /* "-p 3000", "-qr www": the next word is an option's value */
-            size_t k = strcspn(a + 1, "prboS");
+            size_t k = strcspn(a + 1, "prboST");
             if (a[1 + k] != '\0' && a[2 + k] == '\0')
                 i++;
         }
@@ -292,6 +313,13 @@ static int take_option(struct options *o, int opt, const char *arg)
             return 2;
         }
         return 0;
+    case 'T':
+        if ((o->timeout_divisor = parse_number(arg, MAX_TIMEOUT_DIVISOR)) < 1) {
+            fprintf(stderr, "server: bad -T: %s (1 to %d)\n", arg, MAX_TIMEOUT_DIVISOR);
+            return 2;
+        }
+        return 0;
+    case 'N': o->no_clock = 1; return 0;
     case 'r': o->root = arg; return 0;
     case 'b': o->bind_address = arg; return 0;
     case 'q': o->quiet = 1; return 0;
@@ -306,7 +334,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
     int opt;
     translate_long_options(argc, argv);
-    while ((opt = getopt(argc, argv, "p:r:b:o:qWhAS:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:r:b:o:qWhAS:T:N")) != -1) {
         if (opt == 'h') {
             usage(stdout);
             return 0;
@@ -377,6 +405,29 @@ static int open_listeners(const struct options *o)
     return 0;
 }
 
+/* A test build (-DMEM_FAIL_TESTING: make torture, make coverage) fails
+ * allocation number $MEM_FAIL_AT, counted from the first request, and
+ * says at exit how many allocations there were, so tests/torture.py can
+ * count a scenario's allocations and then fail each in turn. */
+static void arm_allocation_failure(void)
+{
+#ifdef MEM_FAIL_TESTING
+    const char *at = getenv("MEM_FAIL_AT");
+    uint64_t n;
+    if (at != NULL && http_parse_u64(at, strlen(at), &n) == 0)
+        mem_fail_at(n);
+    allocations_at_start = mem_allocations();
+#endif
+}
+
+static void report_allocations(void)
+{
+#ifdef MEM_FAIL_TESTING
+    fprintf(stderr, "server: %llu allocations\n",
+            (unsigned long long)(mem_allocations() - allocations_at_start));
+#endif
+}
+
 /* Serve until SIGINT or SIGTERM, then end every stream cleanly.  In step
  * mode the control plane (the stepper page and its requests) is served
  * until the reader asks for a data turn (teach/step.c says why). */
@@ -399,7 +450,8 @@ static void run(int stepping)
 
 int main(int argc, char **argv)
 {
-    struct options o = { .root = "./www", .bind_address = "127.0.0.1", .control_port = -1 };
+    struct options o = { .root = "./www", .bind_address = "127.0.0.1", .control_port = -1,
+                         .timeout_divisor = 1 };
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
@@ -408,6 +460,7 @@ int main(int argc, char **argv)
         return 2;
     }
     conn_set_quiet(o.quiet);
+    clock_set_timeout_divisor(o.timeout_divisor);
     conn_set_dispatcher(routes_dispatch);
     routes_add_own(own_routes);
     wire_set_enabled(!o.wire_off);
@@ -422,11 +475,14 @@ int main(int argc, char **argv)
                 "on /article/ (see /article-mode.html)\n");
 
     start_ms = clock_now_ms();
-    loop_every(CLOCK_INTERVAL_MS, publish_clock);
+    if (!o.no_clock)
+        loop_every(CLOCK_INTERVAL_MS, publish_clock);
+    arm_allocation_failure();
     run(o.control_port >= 0);
 
     loop_close_all();
     hub_free_all();
+    report_allocations();
     if (!o.quiet)
         fprintf(stderr, "server: stopped\n");
     return 0;

@@ -67,6 +67,7 @@
 #include <string.h>
 
 #include "core/hub.h"
+#include "core/mem.h"
 #include "core/sse_proto.h"
 #include "net/clock.h"
 #include "net/conn.h"
@@ -183,7 +184,7 @@ static int send_missed(struct conn *c, struct sse_stream *st,
 
 static void arm_keepalive(struct conn *c, struct sse_stream *st)
 {
-    conn_set_timer(c, st->last_write_ms + SSE_KEEPALIVE_MS);
+    conn_set_timer(c, st->last_write_ms + clock_timeout(SSE_KEEPALIVE_MS));
 }
 
 /* Send every event from st->next_id to the newest, pausing when the
@@ -240,14 +241,14 @@ static void sse_on_timer(struct conn *c)
         if (c->bytes_sent != st->progress_bytes) {
             st->progress_bytes = c->bytes_sent;
             st->progress_ms = now;
-        } else if (now - st->progress_ms >= SSE_STALL_TIMEOUT_MS) {
+        } else if (now - st->progress_ms >= clock_timeout(SSE_STALL_TIMEOUT_MS)) {
             conn_drop(c, "slow_consumer");
             return;
         }
         pump(c, st);
         return;
     }
-    if (now - st->last_write_ms >= SSE_KEEPALIVE_MS) {
+    if (now - st->last_write_ms >= clock_timeout(SSE_KEEPALIVE_MS)) {
         /* A comment line: the parser ignores it, but bytes flow, so
          * proxies and NAT boxes do not time the response out. */
         struct buf b = { NULL, 0, 0, 64 };
@@ -268,7 +269,7 @@ static void sse_on_shutdown(struct conn *c)
 
 static void sse_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -359,7 +360,7 @@ void sse_handle(struct conn *c, const struct http_request *req)
                             SSE_CLOSE_AFTER_MAX);
         return;
     }
-    struct sse_stream *st = calloc(1, sizeof *st);
+    struct sse_stream *st = mem_calloc(1, sizeof *st);
     if (st == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
@@ -399,7 +400,7 @@ void sse_handle(struct conn *c, const struct http_request *req)
      * as a byte stream, so chunk boundaries mean nothing to it, and the
      * last chunk lets us end a stream cleanly (shutdown, ?closeAfter). */
     if (conn_start_stream(c, 200, sse_content_type, sse_headers) != 0) {
-        free(st);                       /* HEAD: the head was the answer */
+        mem_free(st);                       /* HEAD: the head was the answer */
         return;
     }
     conn_enter(c, CONN_SSE, TECH_SSE, &sse_ops, st);

@@ -30,6 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/mem.h"
+
 static char root_path[PATH_MAX];
 static size_t root_len;
 
@@ -135,9 +137,12 @@ char *static_read_file(const char *path, size_t *size)
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)
         || st.st_size > STATIC_FILE_MAX_BYTES)
         goto fail;
-    data = malloc((size_t)st.st_size + 1);
-    if (data == NULL)
-        goto fail;
+    data = mem_alloc((size_t)st.st_size + 1);
+    if (data == NULL) {
+        close(fd);
+        errno = ENOMEM;   /* the file is there: no memory to read it */
+        return NULL;
+    }
     while (got < (size_t)st.st_size) {
         ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
         if (n < 0 && errno == EINTR)
@@ -150,7 +155,7 @@ char *static_read_file(const char *path, size_t *size)
     *size = got;
     return data;
 fail:
-    free(data);
+    mem_free(data);
     close(fd);
     errno = 0;     /* the file was opened: not a descriptor shortage */
     return NULL;
@@ -196,11 +201,15 @@ void static_serve(struct conn *c, const struct http_request *req)
         conn_respond_error(c, 503, "the server is out of file descriptors");
         return;
     }
+    if (data == NULL && errno == ENOMEM) {
+        conn_respond_error(c, 503, "out of memory");
+        return;
+    }
     if (data == NULL) {
         conn_respond(c, 404, "text/plain; charset=utf-8", NULL, not_found,
                      sizeof not_found - 1);
         return;
     }
     conn_respond(c, 200, type, "Cache-Control: no-cache\r\n", data, size);
-    free(data);
+    mem_free(data);
 }

@@ -33,8 +33,9 @@ const char *static_content_type(const char *name);
 int static_set_root(const char *dir);
 
 /* Read a whole regular file of at most STATIC_FILE_MAX_BYTES into a new
- * buffer (free() it), or NULL with errno set only for a shortage of
- * descriptors (EMFILE, ENFILE), 0 otherwise. */
+ * buffer (mem_free() it), or NULL with errno EMFILE or ENFILE (out of
+ * descriptors), ENOMEM (out of memory), or 0 (no such file, or not one
+ * we serve). */
 char *static_read_file(const char *path, size_t *size);
 
 /* Answer GET/HEAD for a static file. */

@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/utf8.h"
 #include "core/ws_proto.h"
 #include "net/clock.h"
@@ -393,9 +394,9 @@ static void schedule_timer(struct conn *c, struct ws *ws)
     if (ws->finished)
         conn_set_timer(c, 0);   /* the loop's close timeout takes over */
     else if (ws->ping_sent_ms != 0)
-        conn_set_timer(c, ws->ping_sent_ms + WS_PONG_TIMEOUT_MS);
+        conn_set_timer(c, ws->ping_sent_ms + clock_timeout(WS_PONG_TIMEOUT_MS));
     else
-        conn_set_timer(c, ws->last_input_ms + WS_PING_INTERVAL_MS);
+        conn_set_timer(c, ws->last_input_ms + clock_timeout(WS_PING_INTERVAL_MS));
 }
 
 static void ws_on_timer(struct conn *c)
@@ -405,12 +406,12 @@ static void ws_on_timer(struct conn *c)
 
     if (ws->finished)
         return;
-    if (ws->ping_sent_ms != 0 && now >= ws->ping_sent_ms + WS_PONG_TIMEOUT_MS) {
+    if (ws->ping_sent_ms != 0 && now >= ws->ping_sent_ms + clock_timeout(WS_PONG_TIMEOUT_MS)) {
         conn_drop(c, "timeout");   /* stopped answering */
         return;
     }
     if (ws->ping_sent_ms == 0 &&
-        now >= ws->last_input_ms + WS_PING_INTERVAL_MS) {
+        now >= ws->last_input_ms + clock_timeout(WS_PING_INTERVAL_MS)) {
         static const char payload[] = "are you there?";
         send_frame(c, WS_OP_PING, payload, sizeof payload - 1);
         ws->ping_sent_ms = now;
@@ -434,7 +435,7 @@ static void ws_on_close(struct conn *c)
     if (ws == NULL)
         return;
     buf_free(&ws->message);
-    free(ws);
+    mem_free(ws);
     c->tech = NULL;
 }
 
@@ -536,7 +537,7 @@ static void handshake(struct conn *c, const struct http_request *req,
         return;
     }
 
-    struct ws *ws = calloc(1, sizeof *ws);
+    struct ws *ws = mem_calloc(1, sizeof *ws);
     if (ws == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
@@ -569,7 +570,7 @@ static void handshake(struct conn *c, const struct http_request *req,
                     accept,
                     protocol ? "Sec-WebSocket-Protocol: " : "",
                     protocol ? protocol : "", protocol ? "\r\n" : "") != 0) {
-        free(ws);
+        mem_free(ws);
         return;
     }
     if (route == WS_ROUTE_ECHO)

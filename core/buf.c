@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
+
 enum { BUF_FIRST_ALLOC = 512 };
 
 /* Make room for `extra` more bytes.  0 on success, -1 if that would pass
@@ -26,7 +28,7 @@ static int buf_reserve(struct buf *b, size_t extra)
         cap *= 2;
     if (cap > b->max)
         cap = b->max;
-    char *p = realloc(b->data, cap);
+    char *p = mem_realloc(b->data, cap);
     if (p == NULL)
         return -1;
     b->data = p;
@@ -85,7 +87,7 @@ void buf_consume(struct buf *b, size_t n)
 
 void buf_free(struct buf *b)
 {
-    free(b->data);
+    mem_free(b->data);
     b->data = NULL;
     b->len = 0;
     b->cap = 0;

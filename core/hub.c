@@ -16,14 +16,15 @@
 
 #include "core/buf.h"
 #include "core/escape.h"
+#include "core/mem.h"
 
 static struct hub_event ring[HUB_RING_SIZE];
 static uint64_t last_id;   /* 0 before the first event */
 
 static void event_free(struct hub_event *ev)
 {
-    free(ev->data);
-    free(ev->json);
+    mem_free(ev->data);
+    mem_free(ev->json);
     memset(ev, 0, sizeof *ev);
 }
 
@@ -66,11 +67,11 @@ const struct hub_event *hub_publish(enum hub_event_type type,
 {
     uint64_t id = last_id + 1;
     size_t json_len = 0;
-    char *copy = malloc(len + 1);
+    char *copy = mem_alloc(len + 1);
     char *json = render_json(id, type, data, len, &json_len);
     if (copy == NULL || json == NULL) {
-        free(copy);
-        free(json);
+        mem_free(copy);
+        mem_free(json);
         return NULL;
     }
     memcpy(copy, data, len);

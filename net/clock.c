@@ -6,6 +6,7 @@
 #include <time.h>
 
 static int64_t now_ms;
+static int64_t timeout_divisor = 1;
 
 int64_t clock_monotonic_ms(void)
 {
@@ -17,6 +18,17 @@ int64_t clock_monotonic_ms(void)
 int64_t clock_now_ms(void)
 {
     return now_ms;
+}
+
+void clock_set_timeout_divisor(int64_t divisor)
+{
+    timeout_divisor = divisor > 0 ? divisor : 1;
+}
+
+int64_t clock_timeout(int64_t ms)
+{
+    int64_t scaled = ms / timeout_divisor;
+    return scaled > 0 ? scaled : 1;
 }
 
 int64_t clock_update(void)

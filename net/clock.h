@@ -22,4 +22,15 @@ int64_t clock_update(void);
  * is (how long select() may still wait). */
 int64_t clock_monotonic_ms(void);
 
+/* A timeout of ms milliseconds as this run takes it: ms itself, or, for
+ * tests only (./server -T DIVISOR), ms / DIVISOR (at least 1).  Every
+ * timeout the server enforces goes through here (the header, keep-alive
+ * and closing timeouts, the SSE keep-alive comment and stall timeout,
+ * the WebSocket ping and pong timeouts), so a test can watch each fire
+ * through the real loop in a fraction of a second.  Periods that are
+ * part of a technique's behaviour (the one-second clock event, SSE's
+ * retry:, a long poll's wait=) are not scaled. */
+int64_t clock_timeout(int64_t ms);
+void clock_set_timeout_divisor(int64_t divisor);
+
 #endif

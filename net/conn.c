@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/mem.h"
 #include "net/clock.h"
 
 static conn_handler *dispatch;
@@ -98,7 +99,7 @@ static void log_request(struct conn *c)
 
 struct conn *conn_new(int fd, int local_port, int plane, uint64_t id)
 {
-    struct conn *c = calloc(1, sizeof *c);
+    struct conn *c = mem_calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
     c->fd = fd;
@@ -130,13 +131,13 @@ void conn_free(struct conn *c)
     close(c->fd);
     buf_free(&c->in);
     buf_free(&c->out);
-    free(c);
+    mem_free(c);
 }
 
 void conn_close_after_flush(struct conn *c)
 {
     if (!c->close_after_flush)
-        c->close_deadline_ms = clock_now_ms() + CLOSE_LINGER_MS;
+        c->close_deadline_ms = clock_now_ms() + clock_timeout(CLOSE_LINGER_MS);
     c->close_after_flush = 1;
 }
 

@@ -273,13 +273,13 @@ static int64_t conn_deadline(const struct conn *c)
         return c->close_deadline_ms;
     if (c->state == CONN_READING) {
         if (c->request_start_ms != 0)
-            return c->request_start_ms + HEADER_TIMEOUT_MS;
+            return c->request_start_ms + clock_timeout(HEADER_TIMEOUT_MS);
         /* A connection that has never sent a request gets no more time
          * than a slow one: otherwise silent connections could hold every
          * slot for the whole keep-alive timeout. */
         if (c->requests_served == 0)
-            return c->last_active_ms + HEADER_TIMEOUT_MS;
-        return c->last_active_ms + KEEPALIVE_TIMEOUT_MS;
+            return c->last_active_ms + clock_timeout(HEADER_TIMEOUT_MS);
+        return c->last_active_ms + clock_timeout(KEEPALIVE_TIMEOUT_MS);
     }
     return c->timer_ms;
 }

@@ -78,6 +78,7 @@
 
 #include "core/buf.h"
 #include "core/hub.h"
+#include "core/mem.h"
 #include "net/clock.h"
 #include "net/conn.h"
 
@@ -271,7 +272,7 @@ static void article_on_close(struct conn *c)
                   st->last_tick_bytes != 0 ? st->last_tick_bytes : strlen(frame_template));
     }
     open_streams[st->kind]--;
-    free(st);
+    mem_free(st);
     c->tech = NULL;
 }
 
@@ -287,7 +288,7 @@ static const struct stream_ops article_ops = {
 static struct article_stream *start(struct conn *c, enum article_kind kind,
                                     enum conn_state state, enum technique tech)
 {
-    struct article_stream *st = calloc(1, sizeof *st);
+    struct article_stream *st = mem_calloc(1, sizeof *st);
     if (st == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return NULL;

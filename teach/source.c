@@ -19,11 +19,15 @@
  */
 #include "teach/source.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/escape.h"
+#include "core/mem.h"
 #include "static.h"
 
 #ifndef SOURCE_DIR
@@ -36,7 +40,7 @@ enum {
 };
 
 static const char *const core_files[] = {
-    "core/buf.c", "core/buf.h", "core/utf8.c", "core/utf8.h",
+    "core/mem.c", "core/mem.h", "core/buf.c", "core/buf.h", "core/utf8.c", "core/utf8.h",
     "core/escape.c", "core/escape.h", "core/http.c", "core/http.h",
     "core/chunked.c", "core/chunked.h",
     "core/hub.c", "core/hub.h", "sha1.c", "sha1.h", "base64.c", "base64.h",
@@ -134,8 +138,13 @@ void source_handle(struct conn *c, const struct http_request *req)
     conn_count_request(c, TECH_HTTP);
     long n = http_query_param(req->query, req->query_len, "file", name, sizeof name);
     const char *file = n > 0 ? find_listed(name) : NULL;
+    errno = 0;
     if (file != NULL)
         data = read_listed(file, &size);
+    if (data == NULL && errno == ENOMEM) {
+        conn_respond_error(c, 503, "out of memory");
+        return;
+    }
     if (data == NULL) {
         conn_respond(c, 404, "text/plain; charset=utf-8", NULL, not_listed,
                      sizeof not_listed - 1);
@@ -144,7 +153,7 @@ void source_handle(struct conn *c, const struct http_request *req)
     conn_respond(c, 200, "text/plain; charset=utf-8",
                  "Cache-Control: no-cache\r\nAccess-Control-Allow-Origin: *\r\n",
                  data, size);
-    free(data);
+    mem_free(data);
 }
 
 /* The first line of a file's header comment after "NAME - " (for
@@ -154,14 +163,13 @@ static void about_of(const char *file, char *out, size_t out_size)
 {
     char path[1024];
     char head[SOURCE_HEAD_BYTES + 1];
-    size_t n = 0;
     out[0] = '\0';
-    FILE *f = source_path(file, path, sizeof path) == 0 ? fopen(path, "r") : NULL;
-    if (f == NULL)
+    int fd = source_path(file, path, sizeof path) == 0 ? open(path, O_RDONLY) : -1;
+    if (fd < 0)
         return;
-    n = fread(head, 1, SOURCE_HEAD_BYTES, f);
-    fclose(f);
-    head[n] = '\0';
+    ssize_t n = read(fd, head, SOURCE_HEAD_BYTES);   /* no stdio: no hidden malloc */
+    close(fd);
+    head[n > 0 ? n : 0] = '\0';
     const char *dash = strstr(head, " - ");
     if (dash == NULL)
         return;
