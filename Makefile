@@ -177,7 +177,23 @@ $(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) Makefile
 $(BENCH_BIN): $(BENCH_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJ) -lm
 
-.PHONY: bench bench-peers bench-node
+# The limit peers (issue 15): minimal epoll servers, the least each
+# workload needs (bench/peers/limit.h).  Linux only; they share the
+# server's SHA-1 and base64 for the handshake.  `make bench-limit` builds
+# them alone.
+LIMIT_PEERS = limit-echo limit-broadcast limit-sse
+LIMIT_BIN   = $(LIMIT_PEERS:%=$(BUILD)/bench/peers/%)
+
+$(BUILD)/bench/peers/%.o: bench/peers/%.c bench/peers/limit.h sha1.h base64.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
+
+$(LIMIT_BIN): $(BUILD)/bench/peers/%: $(BUILD)/bench/peers/%.o $(BUILD)/bench/peers/limit.o $(BUILD)/sha1.o $(BUILD)/base64.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+.PHONY: bench bench-peers bench-node bench-limit
+bench-limit: $(LIMIT_BIN)
+
 bench: server $(BENCH_BIN)
 	$(BENCH_BIN) -o $(if $(BENCH_QUICK),$(BUILD)/bench,$(BENCH_OUT))
 
@@ -188,7 +204,10 @@ bench-node:
 	@test -d $(BENCH_NODE)/node_modules/ws -a -d $(BENCH_NODE)/node_modules/nodejs-websocket \
 	  || npm install --prefix $(BENCH_NODE) --no-audit --no-fund --loglevel=error
 
-bench-peers: server $(BENCH_BIN) bench-node
+bench-peers: server $(BENCH_BIN) bench-node bench-limit
+	BENCH_PEER_LIMIT_ECHO="$(BUILD)/bench/peers/limit-echo" \
+	BENCH_PEER_LIMIT_BROADCAST="$(BUILD)/bench/peers/limit-broadcast" \
+	BENCH_PEER_LIMIT_SSE="$(BUILD)/bench/peers/limit-sse" \
 	BENCH_PEER_WS="node bench/peers/ws-server.js" \
 	BENCH_PEER_NWS="node bench/peers/nodejs-websocket-server.js" \
 	BENCH_PEER_SSE="node bench/peers/sse-server.js" \
