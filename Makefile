@@ -161,7 +161,8 @@ clean:
 
 # ---- the benchmark (bench/, issue 9) ----
 # `make bench` runs our server alone; `make bench-peers` runs the same
-# workloads against npm ws, the article's nodejs-websocket and SSE
+# workloads against the limit servers (bench/peers/limit-*.c, the least
+# each workload needs), npm ws, the article's nodejs-websocket and SSE
 # servers (installed by npm into $(BENCH_NODE), never committed) and
 # nginx where installed.  BENCH_QUICK=1 makes either a few-second run.
 BENCH_SRC  = bench/bench.c bench/compare.c bench/client.c bench/proc.c bench/svg.c bench/workloads.c

@@ -2,7 +2,7 @@
  * bench/bench.c - `make bench` and `make bench-peers`: start the server
  * under test, run the workloads of workloads.h against it, and print the
  * figures as a Markdown table (written to OUTDIR/results.md, or
- * OUTDIR/peers.md) with an SVG chart beside it.
+ * OUTDIR/peers.md by compare.c) with an SVG chart beside it.
  *
  *   bench [-o OUTDIR] [-s SERVER]            our server alone
  *   bench -p [-o OUTDIR] [-s SERVER]         ours against the peers
@@ -24,12 +24,8 @@
  *     the others put the server on CPU 0 and the client on CPU 1.  The
  *     placement is printed with the figures.
  *
- * Peers (bench -p), each a command printing "listening on http://...":
- *   BENCH_PEER_WS   npm `ws`: /testSocket echo, /hub fan-out
- *   BENCH_PEER_NWS  npm `nodejs-websocket`, the article's §4.5 library
- *   BENCH_PEER_SSE  the article's §5.3 SSE server in plain Node http
- *   BENCH_PEER_NGINX nginx with one worker (a command with {PORT})
- * A peer whose variable is empty is skipped with a message.
+ * bench -p (compare.c) runs the same workloads on the limit servers and
+ * the peers of bench/peers/, named by BENCH_PEER_* variables.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -181,6 +177,9 @@ void print_header(const char *what)
         plan.quick ? "quick (BENCH_QUICK=1)" : "full", plan.runs, plan.runs > 1 ? "s" : "");
     out("Placement: ping-pong workloads (WebSocket echo): %s; the others: %s.\n\n",
         placement_pingpong, placement_split);
+    if (plan.quick)
+        out("Quick mode shows that the bench works; one short run with few connections "
+            "says nothing about speed, so do not judge its figures or its goals.\n\n");
 }
 
 /* ------------------------------------------------------------------ */

@@ -17,7 +17,8 @@ enum {
                                    (SERVER_MAX_CONNECTIONS); the publisher and
                                    /stats need some of the rest */
     QUICK_SUBSCRIBERS = 50,
-    MAX_ROWS = 64
+    MAX_ROWS = 64,
+    SECTION_PEERS = 2           /* bench-peers: peers beside ours and the limit */
 };
 
 /* What one bench run does, full or quick. */
@@ -82,6 +83,21 @@ struct bar { char label[64]; double value, value2, mark; };
 void write_svg(const char *path, const char *title, const char *legend,
                const struct bar *bars, int n, int log_scale,
                double lo, double hi, const char *unit);
+
+/* One figure of `make bench-peers` on its chart: ours as a fraction of
+ * the limit, and as a multiple of each peer's (more is better for us). */
+struct compare_row {
+    char label[64];
+    double fraction;            /* -1: no limit server for this figure,
+                                   -2: the limit was not measured */
+    int n;
+    double ratio[SECTION_PEERS];
+    int peer[SECTION_PEERS];    /* index into the names of write_compare_svg */
+};
+/* Two panels: the fraction (linear, a tick at `goal`) and the ratios
+ * (log10, a tick at 1, one colour per peer, named in a legend). */
+void write_compare_svg(const char *path, const struct compare_row *rows, int n,
+                       double goal, const char *const *names, int n_names);
 
 /* ---- compare.c: make bench-peers ---- */
 void bench_peers(const char *outdir);
