@@ -77,12 +77,16 @@ test-setup:
 # The whole suite against ./server.  TESTS selects scripts, e.g.
 #   make test TESTS='tests/10-http.t'
 TESTS ?= tests/*.t
-test: server unit test-setup $(BUILD)/bench/bench
-	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
+# tests/95-bench-quick.t also runs the limit peers (epoll: Linux only).
+TEST_LIMIT = $(if $(filter Linux,$(shell uname -s)),bench-limit)
+test: server unit test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
+	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite against the sanitizer build.
-test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench
-	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
+test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
+	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite with the server under valgrind's memcheck: an invalid
 # read or write, a use of uninitialised memory, or a leak left at exit

@@ -234,6 +234,24 @@ static void fill_figure(struct figure *f, const struct section *s,
         f->peer[i] = s->peer[i] != P_NONE ? v[k++] : -1;
 }
 
+/* Messages each server lost in a fan-out (every run together): counts,
+ * with no fraction and no goal but ours (nothing lost). */
+static void lost_row(const char *what, const struct rate_result *m, int n)
+{
+    out("| %s, messages lost |", what);
+    for (int i = 0; i < n; i++) {
+        if (m[i].ok)
+            out(" %llu |", (unsigned long long)m[i].lost);
+        else
+            out(" n/a |");
+        if (i > 0)
+            out(" |");          /* its fraction or ratio column */
+    }
+    out("\n");
+    struct goal *g = add_goal(m[0].ok ? (double)m[0].lost : -1, 0, 1);
+    snprintf(g->text, sizeof g->text, "%s: messages lost", what);
+}
+
 /* Rate and p99 rows of one rate workload. */
 static void rate_rows(const struct section *s, const char *ours, const struct wl *w,
                       const char *what, const char *unit)
@@ -241,7 +259,8 @@ static void rate_rows(const struct section *s, const char *ours, const struct wl
     const char *cmds[PEER_SLOTS];
     struct rate_result m[PEER_SLOTS];
     memset(m, 0, sizeof m);
-    rates_in_turns(cmds, section_cmds(s, ours, cmds), w, m);
+    int n = section_cmds(s, ours, cmds);
+    rates_in_turns(cmds, n, w, m);
     if (!m[0].ok)
         failures++;
     struct figure f;
@@ -251,10 +270,8 @@ static void rate_rows(const struct section *s, const char *ours, const struct wl
     fill_figure(&f, s, m, 0);
     snprintf(f.name, sizeof f.name, "%s, p99 µs", what);
     figure_row(s, &f);
-    if (w->kind == WL_FANOUT) {
-        struct goal *g = add_goal(m[0].ok ? (double)m[0].lost : -1, 0, 1);
-        snprintf(g->text, sizeof g->text, "%s: messages lost", what);
-    }
+    if (w->kind == WL_FANOUT)
+        lost_row(what, m, n);
 }
 
 /* ------------------------------------------------------------------ */
