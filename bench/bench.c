@@ -69,7 +69,7 @@ double median(double *v, int n)
 struct rate_result median_rate(struct rate_result *r, int n)
 {
     struct rate_result m;
-    double a[RUNS], b[RUNS], c[RUNS], d[RUNS];
+    double a[RUNS], b[RUNS], c[RUNS], d[RUNS], e[RUNS], f[RUNS];
     memset(&m, 0, sizeof m);
     m.ok = 1;
     for (int i = 0; i < n; i++) {
@@ -77,6 +77,8 @@ struct rate_result median_rate(struct rate_result *r, int n)
         b[i] = r[i].p50_us;
         c[i] = r[i].p99_us;
         d[i] = (double)r[i].count;
+        e[i] = r[i].last_p50_us;
+        f[i] = r[i].last_p99_us;
         m.lost += r[i].lost;
         m.ok &= r[i].ok;
     }
@@ -84,6 +86,8 @@ struct rate_result median_rate(struct rate_result *r, int n)
     m.p50_us = median(b, n);
     m.p99_us = median(c, n);
     m.count = (uint64_t)median(d, n);
+    m.last_p50_us = median(e, n);
+    m.last_p99_us = median(f, n);
     return m;
 }
 

@@ -214,20 +214,22 @@ static void rates_in_turns(const char *const *cmds, int n, const struct wl *w,
         medians[s] = median_rate(res[s], plan.runs);
 }
 
+enum measure { RATE, P99, LAST_P99 };
+
 /* A figure from the medians (ours first, then the section's order);
  * a server that had errors or did not run counts as missing (-1). */
 static void fill_figure(struct figure *f, const struct section *s,
-                        const struct rate_result *m, int per_s)
+                        const struct rate_result *m, enum measure what)
 {
     double v[PEER_SLOTS];
     for (int i = 0; i < PEER_SLOTS; i++)
         v[i] = -1;
     for (int i = 0; i < PEER_SLOTS; i++) {
         if (m[i].ok)
-            v[i] = per_s ? m[i].per_s : m[i].p99_us;
+            v[i] = what == RATE ? m[i].per_s : what == P99 ? m[i].p99_us : m[i].last_p99_us;
     }
     int k = 0;
-    f->higher_is_better = per_s;
+    f->higher_is_better = what == RATE;
     f->ours = v[k++];
     f->limit = s->limit != P_NONE ? v[k++] : -1;
     for (int i = 0; i < SECTION_PEERS; i++)
@@ -264,14 +266,18 @@ static void rate_rows(const struct section *s, const char *ours, const struct wl
     if (!m[0].ok)
         failures++;
     struct figure f;
-    fill_figure(&f, s, m, 1);
+    fill_figure(&f, s, m, RATE);
     snprintf(f.name, sizeof f.name, "%s, %s", what, unit);
     figure_row(s, &f);
-    fill_figure(&f, s, m, 0);
+    fill_figure(&f, s, m, P99);
     snprintf(f.name, sizeof f.name, "%s, p99 µs", what);
     figure_row(s, &f);
-    if (w->kind == WL_FANOUT)
-        lost_row(what, m, n);
+    if (w->kind != WL_FANOUT)
+        return;
+    fill_figure(&f, s, m, LAST_P99);
+    snprintf(f.name, sizeof f.name, "%s, last delivery p99 µs", what);
+    figure_row(s, &f);
+    lost_row(what, m, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -411,7 +417,9 @@ void bench_peers(const char *outdir)
     out("\n\"of limit\" is ours as a fraction of the limit server's figure (bench/peers/limit.h: "
         "the least the workload needs, no checks), so 1 is the limit; \"vs PEER\" is ours "
         "as a multiple of that peer's.  Both are oriented so that more is better for us: "
-        "ours/theirs for rates, theirs/ours for times and memory.  Fan-out and idle use %d "
+        "ours/theirs for rates, theirs/ours for times and memory.  A fan-out's p99 is over "
+        "every delivery; its last delivery p99 is over messages, each timed from its "
+        "publish to its receipt by the last subscriber.  Fan-out and idle use %d "
         "connections; echo messages are %d bytes.\n\n", plan.big_subs, ECHO_PAYLOAD_BYTES);
     if (wanted("echo"))
         peers_echo();
