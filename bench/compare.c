@@ -254,7 +254,8 @@ static void lost_row(const char *what, const struct rate_result *m, int n)
     snprintf(g->text, sizeof g->text, "%s: messages lost", what);
 }
 
-/* Rate and p99 rows of one rate workload. */
+/* The rows of one rate workload: the rate and the p99; for a fan-out
+ * also the last delivery p99 and the messages lost. */
 static void rate_rows(const struct section *s, const char *ours, const struct wl *w,
                       const char *what, const char *unit)
 {
@@ -322,9 +323,9 @@ static void peers_fanout(void)
 static void peers_idle(void)
 {
     for (int k = 0; k < 2; k++) {
-        struct section s = { k ? "Memory per idle SSE connection (no limit server: the limit "
-                                 "peers are not written to save memory)"
-                               : "Memory per idle WebSocket connection (no limit server)",
+        struct section s = { k ? "Memory per idle SSE connection (no limit server)"
+                               : "Memory per idle WebSocket connection (no limit server: "
+                                 "the limit servers do not try to save memory)",
                              P_NONE, { k ? P_SSE : P_WS, k ? P_NONE : P_NWS } };
         const char *cmds[PEER_SLOTS];
         int n = section_cmds(&s, ours_cmd, cmds);
