@@ -85,12 +85,16 @@ test-setup:
 # The whole suite against ./server.  TESTS selects scripts, e.g.
 #   make test TESTS='tests/10-http.t'
 TESTS ?= tests/*.t
-test: server unit test-setup $(BUILD)/bench/bench
-	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
+# tests/95-bench-quick.t also runs the limit peers (epoll: Linux only).
+TEST_LIMIT = $(if $(filter Linux,$(shell uname -s)),bench-limit)
+test: server unit test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
+	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite against the sanitizer build.
-test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench
-	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
+test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
+	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite with the server under valgrind's memcheck: an invalid
 # read or write, a use of uninitialised memory, or a leak left at exit
@@ -218,10 +222,11 @@ clean:
 
 # ---- the benchmark (bench/, issue 9) ----
 # `make bench` runs our server alone; `make bench-peers` runs the same
-# workloads against npm ws, the article's nodejs-websocket and SSE
+# workloads against the limit servers (bench/peers/limit-*.c, the least
+# each workload needs), npm ws, the article's nodejs-websocket and SSE
 # servers (installed by npm into $(BENCH_NODE), never committed) and
 # nginx where installed.  BENCH_QUICK=1 makes either a few-second run.
-BENCH_SRC  = bench/bench.c bench/client.c bench/proc.c bench/workloads.c
+BENCH_SRC  = bench/bench.c bench/compare.c bench/client.c bench/proc.c bench/svg.c bench/workloads.c
 BENCH_OBJ  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
 BENCH_BIN  = $(BUILD)/bench/bench
 BENCH_NODE = $(BUILD)/bench/node
@@ -234,7 +239,23 @@ $(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) Makefile
 $(BENCH_BIN): $(BENCH_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJ) -lm
 
-.PHONY: bench bench-peers bench-node
+# The limit peers (issue 15): minimal epoll servers, the least each
+# workload needs (bench/peers/limit.h).  Linux only; they share the
+# server's SHA-1 and base64 for the handshake.  `make bench-limit` builds
+# them alone.
+LIMIT_PEERS = limit-echo limit-broadcast limit-sse
+LIMIT_BIN   = $(LIMIT_PEERS:%=$(BUILD)/bench/peers/%)
+
+$(BUILD)/bench/peers/%.o: bench/peers/%.c bench/peers/limit.h sha1.h base64.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
+
+$(LIMIT_BIN): $(BUILD)/bench/peers/%: $(BUILD)/bench/peers/%.o $(BUILD)/bench/peers/limit.o $(BUILD)/sha1.o $(BUILD)/base64.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+.PHONY: bench bench-peers bench-node bench-limit
+bench-limit: $(LIMIT_BIN)
+
 bench: server $(BENCH_BIN)
 	$(BENCH_BIN) -o $(if $(BENCH_QUICK),$(BUILD)/bench,$(BENCH_OUT))
 
@@ -245,7 +266,10 @@ bench-node:
 	@test -d $(BENCH_NODE)/node_modules/ws -a -d $(BENCH_NODE)/node_modules/nodejs-websocket \
 	  || npm install --prefix $(BENCH_NODE) --no-audit --no-fund --loglevel=error
 
-bench-peers: server $(BENCH_BIN) bench-node
+bench-peers: server $(BENCH_BIN) bench-node bench-limit
+	BENCH_PEER_LIMIT_ECHO="$(BUILD)/bench/peers/limit-echo" \
+	BENCH_PEER_LIMIT_BROADCAST="$(BUILD)/bench/peers/limit-broadcast" \
+	BENCH_PEER_LIMIT_SSE="$(BUILD)/bench/peers/limit-sse" \
 	BENCH_PEER_WS="node bench/peers/ws-server.js" \
 	BENCH_PEER_NWS="node bench/peers/nodejs-websocket-server.js" \
 	BENCH_PEER_SSE="node bench/peers/sse-server.js" \
