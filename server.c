@@ -32,6 +32,7 @@
 #include "net/loop.h"
 #include "net/stats.h"
 #include "routes.h"
+#include "sse.h"
 #include "static.h"
 #include "teach/article.h"
 #include "teach/source.h"
@@ -482,6 +483,8 @@ int main(int argc, char **argv)
 
     loop_close_all();
     hub_free_all();
+    static_cache_free();
+    sse_free_rendered();
     report_allocations();
     if (!o.quiet)
         fprintf(stderr, "server: stopped\n");

@@ -155,11 +155,49 @@ static void end_stream(struct conn *c, struct sse_stream *st)
  * same).  The article's page listens for "message", and both the clock
  * and published messages are shown by that listener; an "event: time"
  * would hide the clock from it.  -1 once the stream ended or was dropped. */
+/* The last hub event formatted as a block: every stream it is sent to
+ * gets the same bytes, so it is formatted once, not once per subscriber
+ * (at 990 subscribers that was a buffer and a formatting pass per
+ * delivery: bench/PROFILE.md).  Known by the event's id and data, which
+ * together never name two events. */
+static struct {
+    uint64_t id;
+    const char *data;
+    struct buf block;
+} rendered;
+
+void sse_free_rendered(void)
+{
+    buf_free(&rendered.block);
+    rendered.data = NULL;
+}
+
+static const struct buf *render_hub_event(const struct hub_event *ev)
+{
+    if (rendered.data == ev->data && rendered.id == ev->id && rendered.block.data != NULL)
+        return &rendered.block;
+    sse_free_rendered();
+    rendered.block.max = SSE_EVENT_MAX_BYTES;
+    if (sse_format_event(&rendered.block, NULL, 1, ev->id, ev->data, ev->data_len) != 0) {
+        sse_free_rendered();
+        return NULL;                    /* out of memory */
+    }
+    rendered.id = ev->id;
+    rendered.data = ev->data;
+    return &rendered.block;
+}
+
 static int send_hub_event(struct conn *c, struct sse_stream *st,
                           const struct hub_event *ev)
 {
-    if (send_event(c, st, NULL, 1, ev->id, ev->data, ev->data_len) != 0)
+    const struct buf *block = render_hub_event(ev);
+    if (block == NULL) {
+        conn_drop(c, "out_of_memory");
         return -1;
+    }
+    if (conn_write_chunk(c, block->data, block->len) != 0)
+        return -1;
+    st->last_write_ms = clock_now_ms();
     st->next_id = ev->id + 1;
     st->sent++;
     stats_count_delivery(TECH_SSE);

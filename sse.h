@@ -10,4 +10,7 @@
 
 route_handler sse_handle;
 
+/* Give back the last event formatted for the streams (at exit). */
+void sse_free_rendered(void);
+
 #endif

@@ -126,25 +126,26 @@ const char *static_content_type(const char *name)
     return NULL;
 }
 
-char *static_read_file(const char *path, size_t *size)
+/* static_read_file(), also giving the file's identity (dev, inode,
+ * size, mtime) as fstat() saw it, for the cache. */
+static char *read_file_stat(const char *path, size_t *size, struct stat *st)
 {
-    struct stat st;
     char *data = NULL;
     size_t got = 0;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return NULL;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)
-        || st.st_size > STATIC_FILE_MAX_BYTES)
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)
+        || st->st_size > STATIC_FILE_MAX_BYTES)
         goto fail;
-    data = mem_alloc((size_t)st.st_size + 1);
+    data = mem_alloc((size_t)st->st_size + 1);
     if (data == NULL) {
         close(fd);
         errno = ENOMEM;   /* the file is there: no memory to read it */
         return NULL;
     }
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+    while (got < (size_t)st->st_size) {
+        ssize_t n = read(fd, data + got, (size_t)st->st_size - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -161,22 +162,108 @@ fail:
     return NULL;
 }
 
-/* The absolute path of the file to serve for this request, or -1. */
-static int resolve_file(const struct http_request *req, char real[PATH_MAX],
-                        const char **type)
+char *static_read_file(const char *path, size_t *size)
 {
-    char rel[STATIC_PATH_MAX];
-    char full[PATH_MAX];
+    struct stat st;
+    return read_file_stat(path, size, &st);
+}
 
-    if (static_resolve_path(req->path, req->path_len, rel, sizeof rel) != 0)
-        return -1;
-    *type = static_content_type(rel);
-    if (*type == NULL)
-        return -1;
-    int n = snprintf(full, sizeof full, "%s/%s", root_path, rel);
-    if (n < 0 || (size_t)n >= sizeof full)
-        return -1;
-    /* The real path, symlinks resolved, must still be under the root. */
+/*
+ * The cache of small files.  Serving a file costs realpath() (one
+ * readlink() per component of its absolute path: five or more system
+ * calls) and open, fstat, read and close, on every request: about half
+ * the server's time on a keep-alive client asking for a small page
+ * (bench/PROFILE.md).  A file of at most STATIC_CACHE_FILE_MAX bytes,
+ * once served, is kept with what identifies its contents: its device,
+ * inode, size and modification time as fstat() saw them when it was read
+ * through the checked path.  The next request for the same path costs
+ * one stat() of root + path, and the kept bytes are served only if that
+ * stat() names the very same file, unchanged: a file edited in place
+ * (new mtime or size), replaced (new inode), or a path whose symlink now
+ * leads elsewhere (another inode) misses, and takes the full path with
+ * its realpath() check again.  The bytes served from the cache are
+ * always those read through that check.
+ */
+struct cached_file {
+    char rel[STATIC_PATH_MAX];    /* the decoded path under the root; "" if free */
+    const char *type;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    char *data;
+    size_t len;
+    uint64_t last_used;           /* for replacing the least recently used */
+};
+
+static struct cached_file cache[STATIC_CACHE_ENTRIES];
+static uint64_t cache_clock;
+
+static int same_file(const struct cached_file *f, const struct stat *st)
+{
+    return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size
+           && f->mtime.tv_sec == st->st_mtim.tv_sec
+           && f->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* The kept copy of rel, if the file at full is still the one it was. */
+static struct cached_file *cache_lookup(const char *rel, const char *full)
+{
+    struct stat st;
+    for (size_t i = 0; i < STATIC_CACHE_ENTRIES; i++) {
+        struct cached_file *f = &cache[i];
+        if (f->rel[0] == '\0' || strcmp(f->rel, rel) != 0)
+            continue;
+        if (stat(full, &st) != 0 || !same_file(f, &st))
+            return NULL;
+        f->last_used = ++cache_clock;
+        return f;
+    }
+    return NULL;
+}
+
+/* Keep data (read through the checked path) as rel's copy; the cache
+ * takes it over.  Returns 1 if kept, 0 if the file is too large to keep
+ * (the caller frees it). */
+static int cache_keep(const char *rel, const char *type, char *data, size_t len,
+                      const struct stat *st)
+{
+    if (len > STATIC_CACHE_FILE_MAX)
+        return 0;
+    struct cached_file *slot = &cache[0];
+    for (size_t i = 0; i < STATIC_CACHE_ENTRIES; i++) {
+        if (cache[i].rel[0] == '\0' || strcmp(cache[i].rel, rel) == 0) {
+            slot = &cache[i];
+            break;
+        }
+        if (cache[i].last_used < slot->last_used)
+            slot = &cache[i];
+    }
+    mem_free(slot->data);
+    snprintf(slot->rel, sizeof slot->rel, "%s", rel);
+    slot->type = type;
+    slot->dev = st->st_dev;
+    slot->ino = st->st_ino;
+    slot->size = st->st_size;
+    slot->mtime = st->st_mtim;
+    slot->data = data;
+    slot->len = len;
+    slot->last_used = ++cache_clock;
+    return 1;
+}
+
+void static_cache_free(void)
+{
+    for (size_t i = 0; i < STATIC_CACHE_ENTRIES; i++) {
+        mem_free(cache[i].data);
+        memset(&cache[i], 0, sizeof cache[i]);
+    }
+}
+
+/* The real path of full (symlinks resolved), if it lies under the root.
+ * 0, or -1. */
+static int resolve_file(const char *full, char real[PATH_MAX])
+{
     if (realpath(full, real) == NULL)
         return -1;
     if (strncmp(real, root_path, root_len) != 0 || real[root_len] != '/')
@@ -184,17 +271,35 @@ static int resolve_file(const struct http_request *req, char real[PATH_MAX],
     return 0;
 }
 
+static void respond_file(struct conn *c, const char *type, const char *data, size_t len)
+{
+    conn_respond(c, 200, type, "Cache-Control: no-cache\r\n", data, len);
+}
+
 void static_serve(struct conn *c, const struct http_request *req)
 {
     static const char not_found[] = "404 Not Found\n";
+    char rel[STATIC_PATH_MAX];
+    char full[PATH_MAX];
     char real[PATH_MAX];
     const char *type = NULL;
+    struct stat st;
     size_t size = 0;
     char *data = NULL;
 
     errno = 0;
-    if (resolve_file(req, real, &type) == 0)
-        data = static_read_file(real, &size);
+    if (static_resolve_path(req->path, req->path_len, rel, sizeof rel) == 0)
+        type = static_content_type(rel);
+    int n = type != NULL ? snprintf(full, sizeof full, "%s/%s", root_path, rel) : -1;
+    if (n < 0 || (size_t)n >= sizeof full)
+        type = NULL;                       /* no such file we serve */
+    const struct cached_file *hit = type != NULL ? cache_lookup(rel, full) : NULL;
+    if (hit != NULL) {
+        respond_file(c, hit->type, hit->data, hit->len);
+        return;
+    }
+    if (type != NULL && resolve_file(full, real) == 0)
+        data = read_file_stat(real, &size, &st);
     if (data == NULL && (errno == EMFILE || errno == ENFILE)) {
         /* Out of descriptors (a connection flood): the file may well
          * exist, so say "try again", not "not found". */
@@ -210,6 +315,7 @@ void static_serve(struct conn *c, const struct http_request *req)
                      sizeof not_found - 1);
         return;
     }
-    conn_respond(c, 200, type, "Cache-Control: no-cache\r\n", data, size);
-    mem_free(data);
+    respond_file(c, type, data, size);
+    if (!cache_keep(rel, type, data, size, &st))
+        mem_free(data);
 }

@@ -12,7 +12,9 @@
 
 enum {
     STATIC_PATH_MAX = 1024,              /* a resolved relative path */
-    STATIC_FILE_MAX_BYTES = CONN_BODY_MAX  /* larger files are not served */
+    STATIC_FILE_MAX_BYTES = CONN_BODY_MAX, /* larger files are not served */
+    STATIC_CACHE_ENTRIES = 32,           /* small files kept between requests */
+    STATIC_CACHE_FILE_MAX = 64 * 1024    /* larger ones are read each time */
 };
 
 /* Turn a request path (still percent-encoded, e.g. "/a%20b.html") into a
@@ -37,6 +39,10 @@ int static_set_root(const char *dir);
  * descriptors), ENOMEM (out of memory), or 0 (no such file, or not one
  * we serve). */
 char *static_read_file(const char *path, size_t *size);
+
+/* Give back the small-file cache's memory (at exit, so leak checkers see
+ * a clean heap). */
+void static_cache_free(void);
 
 /* Answer GET/HEAD for a static file. */
 void static_serve(struct conn *c, const struct http_request *req);

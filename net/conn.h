@@ -37,6 +37,9 @@ enum {
                                             (one that never sent a request: HEADER_TIMEOUT_MS) */
     CLOSE_LINGER_MS = 5 * 1000,          /* time to flush a final response before cutting */
     CONN_READ_CHUNK = 16384,             /* bytes asked of read() at a time */
+    CONN_KEEP_OUTPUT_BYTES = 1024,       /* a stream keeps a drained output buffer this
+                                            small for its next event, not malloc/free
+                                            per delivery */
     CONN_LOG_TARGET_MAX = 160            /* bytes of a request target in the log line */
 };
 

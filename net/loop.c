@@ -439,10 +439,17 @@ const struct hub_event *loop_publish(enum hub_event_type type,
         return NULL;
     if (observer != NULL && observer->published != NULL)
         observer->published(ev);
+    /* Each subscriber's bytes go out as soon as they are written, not
+     * at the end of the turn: the first subscribers have the event while
+     * the rest are still being served, and each buffer is sent while it
+     * is still in the cache. */
     for (int fd = 0; fd < conns_end; fd++) {
         struct conn *c = conns[fd];
-        if (c != NULL && !c->dead && c->ops != NULL && c->ops->on_event != NULL)
-            c->ops->on_event(c, ev);
+        if (c == NULL || c->dead || c->ops == NULL || c->ops->on_event == NULL)
+            continue;
+        c->ops->on_event(c, ev);
+        if (c->out.len > 0 && !c->dead)
+            conn_flush(c);
     }
     return ev;
 }

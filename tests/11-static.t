@@ -55,5 +55,27 @@ for path in \
 done
 r=$(raw "$PORT" 'GET /../secret.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
 is "$(status_of "$r")" 404 "a raw ../ request line -> 404"
+
+# The small-file cache (static.c) serves a kept copy only while one
+# stat() of the path names the very same file, unchanged: edited in
+# place, replaced, or a symlink turned to point elsewhere, and the next
+# request sees it (and is checked again: outside the root is still 404).
+is "$(curl -s "$BASE/notes.txt")" "text" "a small file, served (and now kept)"
+is "$(curl -s "$BASE/notes.txt")" "text" "served again from the cache"
+sleep 0.01
+echo 'edited' >"$root/notes.txt"
+is "$(curl -s "$BASE/notes.txt")" "edited" "edited in place (new mtime): the new content"
+echo 'renamed over' >"$root/notes.new"
+mv "$root/notes.new" "$root/notes.txt"
+is "$(curl -s "$BASE/notes.txt")" "renamed over" "replaced by a rename (new inode): the new content"
+echo 'first target' >"$root/target1.txt"
+ln -s "$root/target1.txt" "$root/moving.txt"
+is "$(curl -s "$BASE/moving.txt")" "first target" "a symlink inside the root, served and kept"
+ln -sfn "$T_TMP/outside/secret.txt" "$root/moving.txt"
+r=$(curl -s -w ' %{http_code}' "$BASE/moving.txt")
+unlike "$r" "first target|TOP SECRET" "the symlink now leads outside: neither the kept copy nor the secret"
+like "$r" ' 404$' "... but 404, as the realpath() check says"
+rm "$root/moving.txt"
+is "$(code /moving.txt)" 404 "a kept file that is gone is 404"
 ok "$(server_alive; echo $?)" "the server is still running"
 done_testing
