@@ -72,8 +72,10 @@ start_server() {
     # shellcheck disable=SC2086
     $SERVER_WRAPPER "$SERVER" $args 2>"$SERVER_LOG" &
     SERVER_PID=$!
-    local i=0
-    while [ $i -lt 200 ]; do
+    # 10 s to say "listening on", stretched by TIME_SCALE (make
+    # test-valgrind sets 3: valgrind's start-up is slow on a busy machine).
+    local i=0 tries=$((200 * ${TIME_SCALE:-1}))
+    while [ $i -lt $tries ]; do
         if grep -q '^listening on' "$SERVER_LOG" 2>/dev/null; then break; fi
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
         sleep 0.05
