@@ -15,7 +15,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 # The server: the loop and its parts, then one file per technique.
 CORE_SRC = buf.c http.c hub.c escape.c utf8.c static.c routes.c sha1.c base64.c wire.c
-TECH_SRC = poll.c poll_wire.c iframe.c ws.c ws_proto.c sse.c article.c step.c
+TECH_SRC = poll.c poll_wire.c iframe.c ws.c ws_proto.c sse.c stream.c article.c step.c
 SRC      = server.c $(CORE_SRC) $(TECH_SRC)
 OBJ      = $(SRC:%.c=$(BUILD)/%.o)
 SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)

@@ -37,6 +37,8 @@ route_handler iframe_handle;
 route_handler ws_handle_echo, ws_handle_hub;
 /* sse.c - ARTICLE §5 */
 route_handler sse_handle;
+/* stream.c - ARTICLE §2, corrected: streaming over fetch() and XHR */
+route_handler stream_handle_fetch, stream_handle_xhr, stream_handle_reply;
 /* article.c - the article's own code, bugs included (--article-mode) */
 route_handler article_handle_state, article_handle_sse, article_handle_frame;
 route_handler article_handle_jsonp, article_handle_unframed;

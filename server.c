@@ -103,13 +103,15 @@ static struct {                          /* the latest conn_drop(), for the faul
 
 static const char *const tech_names[TECH_COUNT] = {
     "http", "short_poll", "long_poll", "iframe_poll", "jsonp_poll",
-    "forever_frame", "websocket", "sse"
+    "forever_frame", "websocket", "sse", "fetch_stream", "xhr_stream", "stream_reply"
 };
 
 static const char *const state_names[CONN_STATE_COUNT] = {
     [CONN_READING] = "http", [CONN_HELD_POLL] = "held_poll",
     [CONN_FOREVER_FRAME] = "forever_frame", [CONN_SSE] = "sse",
-    [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
+    [CONN_WEBSOCKET] = "websocket", [CONN_FETCH_STREAM] = "fetch_stream",
+    [CONN_XHR_STREAM] = "xhr_stream", [CONN_STREAM_REPLY] = "stream_reply",
+    [CONN_CLOSING] = "closing"
 };
 
 /* 1 if this connection's doings go into the stepper's record. */

@@ -38,6 +38,9 @@ enum conn_state {
     CONN_FOREVER_FRAME,  /* an endless HTML response (iframe.c) */
     CONN_SSE,            /* an event stream (sse.c) */
     CONN_WEBSOCKET,      /* an open WebSocket (ws.c) */
+    CONN_FETCH_STREAM,   /* an NDJSON stream read with fetch() (stream.c) */
+    CONN_XHR_STREAM,     /* the same, for XHR streaming (stream.c) */
+    CONN_STREAM_REPLY,   /* a streamed reply to a POST (stream.c) */
     CONN_CLOSING,        /* flushing the last bytes, then closed */
     CONN_STATE_COUNT
 };
@@ -52,6 +55,9 @@ enum technique {
     TECH_FOREVER_FRAME,
     TECH_WEBSOCKET,
     TECH_SSE,
+    TECH_FETCH_STREAM,
+    TECH_XHR_STREAM,
+    TECH_STREAM_REPLY,
     TECH_COUNT
 };
 
@@ -62,8 +68,8 @@ struct conn;
 struct stream_ops {
     /* New bytes were appended to c->in.  Consume what you use with
      * buf_consume(&c->in, n).  If NULL, input is kept (held poll:
-     * pipelined requests wait their turn) or, in CONN_FOREVER_FRAME and
-     * CONN_SSE, discarded. */
+     * pipelined requests wait their turn) or, in the stream states,
+     * discarded. */
     void (*on_input)(struct conn *c);
     /* The hub published an event. */
     void (*on_event)(struct conn *c, const struct hub_event *ev);

@@ -224,7 +224,7 @@ static const char *const source_files[] = {
     "static.c", "static.h", "routes.c", "routes.h", "buf.c", "buf.h",
     "escape.c", "escape.h", "utf8.c", "utf8.h", "sha1.c", "sha1.h",
     "base64.c", "base64.h", "poll.c", "poll.h", "poll_wire.c", "ws_proto.c", "iframe.c", "iframe.h",
-    "ws.c", "ws.h", "sse.c", "sse.h", "wire.c", "wire.h", "article.c", "article.h",
+    "ws.c", "ws.h", "sse.c", "sse.h", "stream.c", "stream.h", "wire.c", "wire.h", "article.c", "article.h",
     "step.c", "step.h", "Makefile", NULL
 };
 

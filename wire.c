@@ -154,7 +154,8 @@ void wire_handle(struct conn *c, const struct http_request *req)
 {
     static const char usage[] =
         "the tech parameter names a technique: http, short_poll, long_poll, "
-        "iframe_poll, jsonp_poll, forever_frame, websocket or sse";
+        "iframe_poll, jsonp_poll, forever_frame, websocket, sse, fetch_stream, "
+        "xhr_stream or stream_reply";
     char name[32];
     int tech = -1;
 

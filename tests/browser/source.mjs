@@ -4,7 +4,7 @@
 import { run, ok, is, like, BASE } from './lib.mjs';
 
 const FILES = ['server.c', 'http.c', 'hub.c', 'static.c', 'routes.c', 'escape.c', 'utf8.c', 'buf.c',
-               'poll.c', 'iframe.c', 'ws.c', 'sha1.c', 'base64.c', 'sse.c'];
+               'poll.c', 'iframe.c', 'ws.c', 'sha1.c', 'base64.c', 'sse.c', 'stream.c'];
 
 await run(async ({ newPage, screenshot, noErrors }) => {
   const page = await newPage();
