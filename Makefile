@@ -164,7 +164,7 @@ clean:
 # workloads against npm ws, the article's nodejs-websocket and SSE
 # servers (installed by npm into $(BENCH_NODE), never committed) and
 # nginx where installed.  BENCH_QUICK=1 makes either a few-second run.
-BENCH_SRC  = bench/bench.c bench/client.c bench/proc.c bench/workloads.c
+BENCH_SRC  = bench/bench.c bench/client.c bench/proc.c bench/workloads.c bench/reply.c
 BENCH_OBJ  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
 BENCH_BIN  = $(BUILD)/bench/bench
 BENCH_NODE = $(BUILD)/bench/node
