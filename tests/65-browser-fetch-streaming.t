@@ -5,5 +5,5 @@
 # fetch-streaming-faults.png in $SCREENSHOT_DIR, else $TMPDIR or /tmp.
 . "$(dirname "$0")/lib.sh"
 start_server
-NODE_TAP_TIMEOUT=170 run_node_tap tests/browser/fetch-streaming.mjs
+NODE_TAP_TIMEOUT=${NODE_TAP_TIMEOUT:-170} run_node_tap tests/browser/fetch-streaming.mjs
 done_testing

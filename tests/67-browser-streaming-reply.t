@@ -6,5 +6,5 @@
 # else $TMPDIR or /tmp.
 . "$(dirname "$0")/lib.sh"
 start_server
-NODE_TAP_TIMEOUT=150 run_node_tap tests/browser/streaming-reply.mjs
+NODE_TAP_TIMEOUT=${NODE_TAP_TIMEOUT:-150} run_node_tap tests/browser/streaming-reply.mjs
 done_testing
