@@ -130,7 +130,7 @@ static const char reply_done_event[] = "done";
 /* the pure part (stream.h)                                            */
 
 /* Read one decimal parameter into *out.  0 if absent (out untouched), 1
- * if read, -1 if present but not 1..max. */
+ * if read, -1 if present but not a number from 0 to max. */
 static int number_param(const char *query, size_t len, const char *name,
                         uint64_t max, uint64_t *out)
 {
@@ -208,12 +208,13 @@ size_t stream_utf8_chars(const char *s, size_t len)
 
 size_t stream_utf8_prefix(const char *s, size_t len, size_t chars)
 {
-    size_t i = 0;
-    size_t seen = 0;
-    while (i < len) {
-        if (starts_char((unsigned char)s[i]) && seen++ == chars)
-            return i;
-        i++;
+    size_t seen = 0;   /* characters started before s[i] */
+    for (size_t i = 0; i < len; i++) {
+        if (!starts_char((unsigned char)s[i]))
+            continue;
+        if (seen == chars)
+            return i;  /* the start of character number chars + 1 */
+        seen++;
     }
     return len;
 }
@@ -390,7 +391,7 @@ static void ndjson_on_shutdown(struct conn *c)
     end_stream(c, c->tech);
 }
 
-static void stream_on_close(struct conn *c)
+static void ndjson_on_close(struct conn *c)
 {
     free(c->tech);
     c->tech = NULL;
@@ -404,7 +405,7 @@ static const struct stream_ops ndjson_ops = {
     ndjson_on_event,
     ndjson_on_timer,
     ndjson_on_shutdown,
-    stream_on_close
+    ndjson_on_close
 };
 
 /* Where the stream starts, from the client's cursor.  Writes the notice
