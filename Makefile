@@ -1,6 +1,6 @@
 # Build ./server from libc alone.  CC and CFLAGS may be overridden:
 #   make CC=clang            make CC=musl-gcc          make CFLAGS='-O0 -g'
-# Targets: all (default), test, test-san, server-san, unit, fuzz,
+# Targets: all (default), test, test-san, server-san, unit, layers, fuzz,
 # test-valgrind, soak, clean.
 # BUILD puts objects (and server-san, unit tests) somewhere else, so that
 # two builds of one tree do not collide.
@@ -13,28 +13,39 @@ CPPFLAGS += -D_XOPEN_SOURCE=700
 BUILD   ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# The server: the loop and its parts, then one file per technique.
-CORE_SRC = buf.c http.c hub.c escape.c utf8.c static.c routes.c sha1.c base64.c wire.c
-TECH_SRC = poll.c poll_wire.c iframe.c ws.c ws_proto.c sse.c stream.c article.c step.c
-SRC      = server.c $(CORE_SRC) $(TECH_SRC)
-OBJ      = $(SRC:%.c=$(BUILD)/%.o)
-SAN_OBJ  = $(SRC:%.c=$(BUILD)/san/%.o)
+# The server, layer by layer (README, "Layout"; teach/source.c lists the
+# same files for the annotated source, and tests/16-layers.t checks that
+# both agree with the tree): the pure units, the connection layer and the
+# loop, the techniques, the teaching modes, the route table, main.
+CORE_SRC  = $(wildcard core/*.c) sha1.c base64.c
+NET_SRC   = $(wildcard net/*.c)
+TECH_SRC  = poll.c iframe.c ws.c sse.c stream.c static.c
+TEACH_SRC = $(wildcard teach/*.c)
+LIB_SRC   = $(CORE_SRC) $(NET_SRC) $(TECH_SRC) $(TEACH_SRC) routes.c
+SRC       = $(LIB_SRC) server.c
+HEADERS   = $(wildcard *.h core/*.h net/*.h teach/*.h)
+OBJ       = $(SRC:%.c=$(BUILD)/%.o)
+SAN_OBJ   = $(SRC:%.c=$(BUILD)/san/%.o)
+# Includes name their folder ("core/http.h"), found from the top level
+# (-iquote: for #include "...", so poll.h never hides the system <poll.h>).
+# The annotated source reads the files from where they were built.
+CPPFLAGS += -iquote . -DSOURCE_DIR='"$(CURDIR)"'
 
-# Unit tests: tests/unit/test_X.c prints TAP and links every object of the
-# server; server.c is compiled once more with its main() renamed, so the
-# test program's own main() is the one that runs.
+# Unit tests: tests/unit/test_X.c prints TAP and links every object of
+# the server but main's (server.c): the layers below main need nothing
+# from it.
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
-UNIT_LIB = $(BUILD)/unit/server-nomain.o $(filter-out $(BUILD)/server.o,$(OBJ))
+UNIT_LIB = $(LIB_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test test-san test-valgrind test-setup unit fuzz fuzz-build soak clean
+.PHONY: all test test-san test-valgrind test-setup unit layers fuzz fuzz-build soak clean
 
 all: server
 
 server: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ)
 
-$(BUILD)/%.o: %.c $(wildcard *.h) Makefile
+$(BUILD)/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -42,7 +53,7 @@ $(BUILD)/%.o: %.c $(wildcard *.h) Makefile
 $(BUILD)/server-san: $(SAN_OBJ)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(SAN_OBJ)
 
-$(BUILD)/san/%.o: %.c $(wildcard *.h) Makefile
+$(BUILD)/san/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
@@ -50,25 +61,22 @@ server-san: $(BUILD)/server-san
 
 # The unit tests under the sanitizers too.
 UNIT_SAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/san/unit/%)
-UNIT_SAN_LIB = $(BUILD)/san/unit/server-nomain.o $(filter-out $(BUILD)/san/server.o,$(SAN_OBJ))
-
-$(BUILD)/san/unit/server-nomain.o: server.c $(wildcard *.h) Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Dmain=server_main -c -o $@ server.c
+UNIT_SAN_LIB = $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 
 $(BUILD)/san/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_SAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -I. -o $@ $< $(UNIT_SAN_LIB)
-
-$(BUILD)/unit/server-nomain.o: server.c $(wildcard *.h) Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -Dmain=server_main -c -o $@ server.c
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SAN_LIB)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(UNIT_LIB)
 
 unit: $(UNIT_BIN)
+
+# The layers run one way (tests/16-layers.t: nm over the objects, the one
+# list of source files against the tree, file and function lengths).
+layers: server test-setup
+	BUILD=$(BUILD) SERVER=./server prove $(PROVE_FLAGS) tests/16-layers.t
 
 # Checks for (and where it can, installs) the tools the tests use.
 test-setup:
@@ -77,12 +85,16 @@ test-setup:
 # The whole suite against ./server.  TESTS selects scripts, e.g.
 #   make test TESTS='tests/10-http.t'
 TESTS ?= tests/*.t
-test: server unit test-setup $(BUILD)/bench/bench
-	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
+# tests/95-bench-quick.t also runs the limit peers (epoll: Linux only).
+TEST_LIMIT = $(if $(filter Linux,$(shell uname -s)),bench-limit)
+test: server unit test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
+	BUILD=$(BUILD) SERVER=./server BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite against the sanitizer build.
-test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench
-	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench prove $(PROVE_FLAGS) $(TESTS)
+test-san: $(BUILD)/server-san $(UNIT_SAN_BIN) test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
+	BUILD=$(BUILD)/san SERVER=$(BUILD)/server-san BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers prove $(PROVE_FLAGS) $(TESTS)
 
 # The same suite with the server under valgrind's memcheck: an invalid
 # read or write, a use of uninitialised memory, or a leak left at exit
@@ -93,6 +105,61 @@ VALGRIND ?= valgrind --quiet --error-exitcode=99 --leak-check=full \
 test-valgrind: server unit test-setup
 	BUILD=$(BUILD) SERVER=./server SERVER_WRAPPER="$(VALGRIND)" TIME_SCALE=3 \
 	    NODE_TAP_TIMEOUT=360 prove $(PROVE_FLAGS) $(TESTS)
+
+# ---- allocation failures on purpose, and coverage (issue 16) ----
+# A test build (-DMEM_FAIL_TESTING) fails the allocation $MEM_FAIL_AT
+# asks for (core/mem.c).  `make torture` builds it with ASan + UBSan and
+# runs tests/torture.py: every allocation of each scenario fails in
+# turn, and each run must end in a clear error or a counted drop, the
+# server still serving a bystander and exiting 0 with nothing leaked.
+TORTURE_CC    ?= clang
+TORTURE_FLAGS  = -O1 -g -DMEM_FAIL_TESTING $(SAN_FLAGS)
+TORTURE_OBJ    = $(SRC:%.c=$(BUILD)/torture/%.o)
+
+$(BUILD)/torture/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(TORTURE_CC) $(STD) $(WARN) $(CPPFLAGS) $(TORTURE_FLAGS) -c -o $@ $<
+
+$(BUILD)/server-torture: $(TORTURE_OBJ)
+	$(TORTURE_CC) $(TORTURE_FLAGS) $(LDFLAGS) -o $@ $(TORTURE_OBJ)
+
+torture: $(BUILD)/server-torture test-setup
+	BUILD=$(BUILD) SERVER=$(BUILD)/server-torture prove $(PROVE_FLAGS) tests/torture.sh
+
+# `make coverage`: the suite and the torture runs against a build with
+# gcc's --coverage (and the allocation failures), then gcov per file:
+# lines and branches taken, and every line never run with the reason it
+# is not (tests/uncovered.txt).  Fails below COVERAGE_LINES % of lines or
+# COVERAGE_BRANCHES % of branches, or on a line never run without a
+# stated reason.
+COV_CC            ?= gcc
+COV_FLAGS          = -O0 -g --coverage -DMEM_FAIL_TESTING
+COV_OBJ            = $(SRC:%.c=$(BUILD)/cov/%.o)
+UNIT_COV_BIN       = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/cov/unit/%)
+UNIT_COV_LIB       = $(LIB_SRC:%.c=$(BUILD)/cov/%.o)
+COVERAGE_LINES    ?= 98
+COVERAGE_BRANCHES ?= 92
+
+$(BUILD)/cov/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(COV_CC) $(STD) $(WARN) $(CPPFLAGS) $(COV_FLAGS) -c -o $@ $<
+
+$(BUILD)/server-cov: $(COV_OBJ)
+	$(COV_CC) $(COV_FLAGS) $(LDFLAGS) -o $@ $(COV_OBJ)
+
+$(BUILD)/cov/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_COV_LIB)
+	@mkdir -p $(dir $@)
+	$(COV_CC) $(STD) $(WARN) $(CPPFLAGS) $(COV_FLAGS) -o $@ $< $(UNIT_COV_LIB)
+
+.PHONY: torture coverage
+coverage: $(BUILD)/server-cov $(UNIT_COV_BIN) test-setup $(BUILD)/bench/bench
+	@find $(BUILD)/cov -name '*.gcda' -delete
+	@status=0; \
+	BUILD=$(BUILD)/cov SERVER=$(BUILD)/server-cov BENCH_BIN=$(BUILD)/bench/bench \
+	    prove $(PROVE_FLAGS) $(TESTS) tests/torture.sh || status=1; \
+	/usr/bin/python3 tests/coverage.py $(BUILD)/cov $(COVERAGE_LINES) $(COVERAGE_BRANCHES) \
+	    $(SRC) || status=1; \
+	exit $$status
 
 # The soak (tests/soak.sh): clients of every technique coming, publishing
 # and leaving at random for SOAK_SECONDS, then no stayer lost an event and
@@ -115,28 +182,22 @@ FUZZ_TARGETS += ws
 FUZZ_TARGETS += callback
 FUZZ_TARGETS += cursor
 FUZZ_TARGETS += sse_event
-# Each target links the whole server, built apart (in $(BUILD)/fuzz) with
-# the fuzzer's flags; server.c is compiled with its main() renamed, since
-# libFuzzer brings its own.
+# Each target links the server's objects but main's, built apart (in
+# $(BUILD)/fuzz) with the fuzzer's flags; libFuzzer brings its own main.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 12000
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB      = $(BUILD)/fuzz/server-nomain.o $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o) \
-                $(TECH_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_LIB      = $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
 FUZZ_BIN      = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 .SECONDARY: $(FUZZ_LIB)   # keep the objects between runs
 
-$(BUILD)/fuzz/server-nomain.o: server.c $(wildcard *.h) Makefile
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -Dmain=server_main -c -o $@ server.c
-
-$(BUILD)/fuzz/%.o: %.c $(wildcard *.h) Makefile
+$(BUILD)/fuzz/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB)
-	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -I. -o $@ $< $(FUZZ_LIB)
+	$(FUZZ_CC) $(STD) $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -161,10 +222,11 @@ clean:
 
 # ---- the benchmark (bench/, issue 9) ----
 # `make bench` runs our server alone; `make bench-peers` runs the same
-# workloads against npm ws, the article's nodejs-websocket and SSE
+# workloads against the limit servers (bench/peers/limit-*.c, the least
+# each workload needs), npm ws, the article's nodejs-websocket and SSE
 # servers (installed by npm into $(BENCH_NODE), never committed) and
 # nginx where installed.  BENCH_QUICK=1 makes either a few-second run.
-BENCH_SRC  = bench/bench.c bench/client.c bench/proc.c bench/workloads.c bench/reply.c
+BENCH_SRC  = bench/bench.c bench/compare.c bench/client.c bench/proc.c bench/svg.c bench/workloads.c bench/reply.c
 BENCH_OBJ  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
 BENCH_BIN  = $(BUILD)/bench/bench
 BENCH_NODE = $(BUILD)/bench/node
@@ -177,7 +239,23 @@ $(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) Makefile
 $(BENCH_BIN): $(BENCH_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJ) -lm
 
-.PHONY: bench bench-peers bench-node
+# The limit peers (issue 15): minimal epoll servers, the least each
+# workload needs (bench/peers/limit.h).  Linux only; they share the
+# server's SHA-1 and base64 for the handshake.  `make bench-limit` builds
+# them alone.
+LIMIT_PEERS = limit-echo limit-broadcast limit-sse
+LIMIT_BIN   = $(LIMIT_PEERS:%=$(BUILD)/bench/peers/%)
+
+$(BUILD)/bench/peers/%.o: bench/peers/%.c bench/peers/limit.h sha1.h base64.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
+
+$(LIMIT_BIN): $(BUILD)/bench/peers/%: $(BUILD)/bench/peers/%.o $(BUILD)/bench/peers/limit.o $(BUILD)/sha1.o $(BUILD)/base64.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+.PHONY: bench bench-peers bench-node bench-limit
+bench-limit: $(LIMIT_BIN)
+
 bench: server $(BENCH_BIN)
 	$(BENCH_BIN) -o $(if $(BENCH_QUICK),$(BUILD)/bench,$(BENCH_OUT))
 
@@ -188,7 +266,10 @@ bench-node:
 	@test -d $(BENCH_NODE)/node_modules/ws -a -d $(BENCH_NODE)/node_modules/nodejs-websocket \
 	  || npm install --prefix $(BENCH_NODE) --no-audit --no-fund --loglevel=error
 
-bench-peers: server $(BENCH_BIN) bench-node
+bench-peers: server $(BENCH_BIN) bench-node bench-limit
+	BENCH_PEER_LIMIT_ECHO="$(BUILD)/bench/peers/limit-echo" \
+	BENCH_PEER_LIMIT_BROADCAST="$(BUILD)/bench/peers/limit-broadcast" \
+	BENCH_PEER_LIMIT_SSE="$(BUILD)/bench/peers/limit-sse" \
 	BENCH_PEER_WS="node bench/peers/ws-server.js" \
 	BENCH_PEER_NWS="node bench/peers/nodejs-websocket-server.js" \
 	BENCH_PEER_SSE="node bench/peers/sse-server.js" \

@@ -7,7 +7,8 @@
  * article, and every message published to /publish), appends one
  * <script> element.  The browser parses the document as it arrives and
  * runs each script at once; the script hands the event to the parent
- * page with postMessage.
+ * page with postMessage.  The bytes themselves (the prelude, one script
+ * per event) are rendered by the pure core/iframe_proto.c.
  *
  * Wire format (HTTP/1.1; sizes in hex as RFC 9112 section 7.1 wants):
  *
@@ -37,7 +38,7 @@
  * What it fixes in the article's server:
  *   - the article writes an unframed body on an HTTP/1.1 response (it
  *     relies on Node adding chunked for it, which it does not say); here
- *     the framing is explicit, see start_stream();
+ *     the framing is explicit, see conn_start_stream() in iframe_handle();
  *   - the article's targetOrigin "http://localhost:3000/index.html" is a
  *     URL, not an origin, and is hard-coded: opened as 127.0.0.1 the page
  *     receives nothing.  Here the page tells us its origin (?origin=),
@@ -47,7 +48,7 @@
  *     close (read() returns 0), calls on_close, and the state is freed at
  *     once; nothing is ever written to that connection again;
  *   - the article buffers without bound for a client that stops reading;
- *     here conn_write_chunk() refuses to pass CONN_OUTPUT_MAX (server.h)
+ *     here conn_write_chunk() refuses to pass CONN_OUTPUT_MAX (net/conn.h)
  *     and the loop drops that reader ("slow_consumer" in /stats);
  *   - Content-Type gets a charset and the response is not cached.
  */
@@ -56,61 +57,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "hub.h"
-#include "routes.h"
+#include "core/hub.h"
+#include "core/iframe_proto.h"
+#include "core/mem.h"
+#include "net/conn.h"
 
 /* The state of one forever frame. */
 struct iframe_stream {
-    char origin[IFRAME_ORIGIN_MAX + 1];   /* where its scripts post to */
+    char origin[HTTP_ORIGIN_MAX + 1];     /* where its scripts post to */
     size_t origin_len;
     int ended;                            /* the last chunk has been written */
 };
-
-/* ------------------------------------------------------------------ */
-/* the bytes (pure)                                                    */
-
-/*
- * The prelude: the start of the document, so the parser is in <body>
- * before the first script arrives.
- *
- * Comet libraries of the Ajax era padded this to 256 bytes to 1 KiB,
- * because browsers held back the first bytes of a response: the MIME
- * sniffer wanted up to 512 bytes (more in some) before it decided what
- * the response was, and the HTML encoding prescan may look at the first
- * 1024 bytes for a <meta charset>.  Neither applies here: the response
- * says "X-Content-Type-Options: nosniff" (server.c sends it always) and
- * an explicit charset, so there is nothing to sniff and nothing to
- * prescan.  Measured with headless Chromium 156 (the browser the tests
- * use): the first script of an unpadded stream ran within a few ms of
- * its bytes arriving, with or without nosniff and charset, so no padding
- * is sent.  tests/browser/iframe-page.mjs checks that the first event
- * shows at once.
- */
-static const char prelude[] =
-    "<!doctype html>\n"
-    "<html lang=\"en\"><meta charset=\"utf-8\"><title>forever frame</title>\n"
-    "<body>\n"
-    "<!-- This document never ends: one script element follows per event. -->\n";
-
-int iframe_render_prelude(struct buf *b)
-{
-    return buf_append(b, prelude, sizeof prelude - 1);
-}
-
-int iframe_render_script(struct buf *b, const char *event_json, size_t json_len,
-                         const char *origin, size_t origin_len)
-{
-    /* ARTICLE §2: the article's template, with the event in place of
-     * toLocaleTimeString() and a real origin in place of the URL. */
-    if (buf_append_str(b, "<script>window.parent.postMessage(") != 0
-        || buf_append(b, event_json, json_len) != 0
-        || buf_append_str(b, ", ") != 0
-        || escape_json_string(b, origin, origin_len) != 0
-        || buf_append_str(b, ");</script>\n") != 0)
-        return -1;
-    return 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* the stream                                                          */
@@ -128,6 +85,8 @@ static int send_event(struct conn *c, const struct hub_event *ev)
     if (iframe_render_script(&script, ev->json, ev->json_len,
                              s->origin, s->origin_len) == 0)
         rc = conn_write_chunk(c, script.data, script.len);
+    else
+        conn_drop(c, "out_of_memory");   /* the room was reserved: only memory fails */
     buf_free(&script);
     if (rc == 0)
         stats_count_delivery(TECH_FOREVER_FRAME);
@@ -154,7 +113,7 @@ static void iframe_on_shutdown(struct conn *c)
 /* The client closed the iframe (or was dropped): free everything. */
 static void iframe_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -191,33 +150,18 @@ static const struct hub_event *newest_time_event(void)
 static long parent_origin(const struct http_request *req, char *out,
                           size_t out_size, const char **why)
 {
-    const char prefix[] = "http://";
-    size_t prefix_len = sizeof prefix - 1;
-
-    if (req->query != NULL) {
-        long n = http_query_param(req->query, req->query_len, "origin", out, out_size);
-        if (n >= 0 && http_origin_is_valid(out, (size_t)n))
-            return n;
-        if (n != -1) {   /* present but malformed */
-            *why = "?origin= must be a serialized origin, e.g. "
-                   "origin=http%3A%2F%2F127.0.0.1%3A3000";
-            return -1;
-        }
-    }
-    size_t host_len;
-    const char *host = http_request_host(req, &host_len);   /* RFC 9112 3.2.2 */
-    if (host == NULL || prefix_len + host_len >= out_size) {
-        *why = "no ?origin= and no usable Host header";
+    long n = http_query_param(req->query, req->query_len, "origin", out, out_size);
+    if (n >= 0 && http_origin_is_valid(out, (size_t)n))
+        return n;
+    if (n != -1) {   /* present but malformed */
+        *why = "?origin= must be a serialized origin, e.g. "
+               "origin=http%3A%2F%2F127.0.0.1%3A3000";
         return -1;
     }
-    memcpy(out, prefix, prefix_len);
-    memcpy(out + prefix_len, host, host_len);
-    out[prefix_len + host_len] = '\0';
-    if (!http_origin_is_valid(out, prefix_len + host_len)) {
-        *why = "no ?origin= and the Host header is not host[:port]";
-        return -1;
-    }
-    return (long)(prefix_len + host_len);
+    n = http_default_origin(req, out, out_size);   /* RFC 9112 3.2.2 */
+    if (n < 0)
+        *why = "no ?origin= and no usable Host header (host[:port])";
+    return n;
 }
 
 /* ARTICLE §2 (circulate): start the endless response. */
@@ -225,7 +169,7 @@ void iframe_handle(struct conn *c, const struct http_request *req)
 {
     struct iframe_stream *s;
     const char *why = NULL;
-    char origin[IFRAME_ORIGIN_MAX + 1];
+    char origin[HTTP_ORIGIN_MAX + 1];
 
     conn_count_request(c, TECH_FOREVER_FRAME);
     long origin_len = parent_origin(req, origin, sizeof origin, &why);
@@ -233,7 +177,7 @@ void iframe_handle(struct conn *c, const struct http_request *req)
         conn_respond_error(c, 400, why);
         return;
     }
-    s = calloc(1, sizeof *s);
+    s = mem_calloc(1, sizeof *s);
     if (s == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
@@ -254,15 +198,18 @@ void iframe_handle(struct conn *c, const struct http_request *req)
      * chunked: conn_start_stream() sends it a close-delimited body. */
     if (conn_start_stream(c, 200, "text/html; charset=utf-8",
                           "Cache-Control: no-store\r\n") != 0) {
-        free(s);                        /* HEAD: the head was the answer */
+        mem_free(s);                        /* HEAD: the head was the answer */
         return;
     }
     conn_enter(c, CONN_FOREVER_FRAME, TECH_FOREVER_FRAME, &iframe_ops, s);
 
-    struct buf start = { NULL, 0, 0, sizeof prelude };
-    int rc = iframe_render_prelude(&start);
-    if (rc == 0)
-        rc = conn_write_chunk(c, start.data, start.len);
+    struct buf start = { NULL, 0, 0, IFRAME_PRELUDE_MAX };
+    if (iframe_render_prelude(&start) != 0) {    /* out of memory */
+        buf_free(&start);
+        conn_drop(c, "out_of_memory");
+        return;
+    }
+    int rc = conn_write_chunk(c, start.data, start.len);
     buf_free(&start);
     if (rc != 0)
         return;

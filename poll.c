@@ -2,7 +2,9 @@
  * poll.c - ARTICLE §1 轮询 (polling): short polling and long polling
  * (§1.1 轮询的形式: 短连接轮询, 长连接轮询), carried by fetch, by a
  * reloaded hidden iframe and by JSONP script tags (§1.2 轮询的实现:
- * 基于Ajax技术轮询, 基于Iframe的轮询, 基于Jsonp的轮询).
+ * 基于Ajax技术轮询, 基于Iframe的轮询, 基于Jsonp的轮询).  This file talks to
+ * the connection; the pure half (queries, callbacks, the three answer
+ * forms, the tickets) is core/poll_proto.c.
  *
  * Wire format (the data object is the same in every form):
  *
@@ -59,12 +61,18 @@
  *     aborted, the page ignores a late answer by its per-request name;
  *   - iframe: postMessage goes to the parent's real origin, never "*".
  */
+#include "poll.h"
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "poll.h"
-#include "routes.h"
+#include "core/mem.h"
+#include "core/poll_proto.h"
+#include "net/clock.h"
+#include "net/conn.h"
 
 /* Headers every poll answer carries: pages on any of our ports (and
  * anywhere else: the data is public) may read it, and no cache may
@@ -83,7 +91,7 @@ struct held_poll {
     struct poll_query q;
     enum poll_form form;
     enum technique tech;
-    char origin[POLL_ORIGIN_MAX + 1];   /* POLL_FORM_IFRAME's target */
+    char origin[HTTP_ORIGIN_MAX + 1];   /* POLL_FORM_IFRAME's target */
 };
 
 static const char *content_type_of(enum poll_form form)
@@ -108,10 +116,15 @@ static const char *headers_of(enum poll_form form)
 
 /* 400 with the reason.  A bad query is not a broken connection, so it
  * stays open for the next request (conn_respond_error would close it). */
-static void respond_bad_request(struct conn *c, const char *message)
+/* A 400 with the message, and the limit it is about if any (printed
+ * from its constant: poll_query's error_limit). */
+static void respond_bad_request(struct conn *c, const char *message,
+                                unsigned long limit)
 {
-    char body[256];
-    int n = snprintf(body, sizeof body, "400 Bad Request: %s\n", message);
+    char body[300];
+    int n = limit != 0
+        ? snprintf(body, sizeof body, "400 Bad Request: %s, at most %lu bytes\n", message, limit)
+        : snprintf(body, sizeof body, "400 Bad Request: %s\n", message);
     conn_respond(c, 400, "text/plain; charset=utf-8", POLL_HEADERS, body,
                  (size_t)n);
 }
@@ -180,7 +193,7 @@ static void held_on_shutdown(struct conn *c)
  * read() return 0 and dropped it).  Free the slot. */
 static void held_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -195,7 +208,7 @@ static const struct stream_ops held_poll_ops = {
 static void hold(struct conn *c, const struct poll_query *q, enum poll_form form,
                  const char *origin, enum technique tech)
 {
-    struct held_poll *hp = malloc(sizeof *hp);
+    struct held_poll *hp = mem_alloc(sizeof *hp);
     if (hp == NULL) {
         conn_respond_error(c, 500, "out of memory");
         return;
@@ -205,7 +218,7 @@ static void hold(struct conn *c, const struct poll_query *q, enum poll_form form
     hp->tech = tech;
     snprintf(hp->origin, sizeof hp->origin, "%s", origin);
     conn_enter(c, CONN_HELD_POLL, tech, &held_poll_ops, hp);
-    conn_set_timer(c, server_now_ms() + (int64_t)q->wait_s * 1000);
+    conn_set_timer(c, clock_now_ms() + (int64_t)q->wait_s * 1000);
 }
 
 /* ------------------------------------------------------------------ */
@@ -216,24 +229,24 @@ static void handle_poll(struct conn *c, const struct http_request *req,
 {
     struct poll_query q;
     const char *error = NULL;
-    char origin[POLL_ORIGIN_MAX + 1] = "";
+    char origin[HTTP_ORIGIN_MAX + 1] = "";
 
     if (poll_parse_query(req->query, req->query_len, &q, &error) != 0) {
         conn_count_request(c, tech);
-        respond_bad_request(c, error);
+        respond_bad_request(c, error, q.error_limit);
         return;
     }
     if (form == POLL_FORM_JSON && q.wait_s > 0)
         tech = TECH_LONG_POLL;
     conn_count_request(c, tech);
     if (form == POLL_FORM_JSONP && q.callback[0] == '\0') {
-        respond_bad_request(c, "callback is required, e.g. callback=JSONP.cb1");
+        respond_bad_request(c, "callback is required, e.g. callback=JSONP.cb1", 0);
         return;
     }
     if (form == POLL_FORM_IFRAME
         && poll_iframe_origin(&q, req, origin, sizeof origin) != 0) {
         respond_bad_request(c, "no usable origin: pass origin=<your page's "
-                               "location.origin>, or a valid Host");
+                               "location.origin>, or a valid Host", 0);
         return;
     }
 
@@ -287,12 +300,12 @@ static int random_task_id(char *out)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char bytes[POLL_TASK_ID_LEN / 2];
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (f == NULL)
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0)
         return -1;
-    size_t got = fread(bytes, 1, sizeof bytes, f);
-    fclose(f);
-    if (got != sizeof bytes)
+    ssize_t got = read(fd, bytes, sizeof bytes);
+    close(fd);
+    if (got != (ssize_t)sizeof bytes)
         return -1;
     for (size_t i = 0; i < sizeof bytes; i++) {
         out[2 * i] = hex[bytes[i] >> 4];
@@ -310,10 +323,10 @@ static struct poll_task *find_task(struct conn *c, const struct http_request *re
     long n = http_query_param(req->query != NULL ? req->query : "", req->query_len,
                               "id", id, sizeof id);
     if (n < 0) {
-        respond_bad_request(c, "id is required: a ticket id from POST /poll/task");
+        respond_bad_request(c, "id is required: a ticket id from POST /poll/task", 0);
         return NULL;
     }
-    struct poll_task *t = poll_task_find(&tasks, id, (size_t)n, server_now_ms());
+    struct poll_task *t = poll_task_find(&tasks, id, (size_t)n, clock_now_ms());
     if (t == NULL) {
         int len = snprintf(body, sizeof body,
                            "{\"code\":\"-1\",\"state\":\"unknown\","
@@ -326,7 +339,7 @@ static struct poll_task *find_task(struct conn *c, const struct http_request *re
 static void respond_task(struct conn *c, const struct poll_task *t)
 {
     char body[TASK_ANSWER_MAX];
-    int64_t left = t->expires_ms - server_now_ms();
+    int64_t left = t->expires_ms - clock_now_ms();
     int n = snprintf(body, sizeof body,
                      "{\"code\":\"%s\",\"id\":\"%s\",\"state\":\"%s\",\"expires_in_s\":%lld}\n",
                      t->confirmed ? "1" : "0", t->id,
@@ -346,7 +359,7 @@ void poll_handle_task(struct conn *c, const struct http_request *req)
             conn_respond_error(c, 500, "no random source");
             return;
         }
-        respond_task(c, poll_task_create(&tasks, id, server_now_ms()));
+        respond_task(c, poll_task_create(&tasks, id, clock_now_ms()));
         return;
     }
     struct poll_task *t = find_task(c, req);

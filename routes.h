@@ -1,16 +1,19 @@
 /*
- * routes.h - the handlers that routes.c maps URLs to.  Each is called
- * with a complete request (body read) in CONN_READING and must either
- * answer it (conn_respond / conn_respond_error) or take the connection
- * over with conn_enter().
+ * routes.h - the route table and its dispatcher (routes.c).  A handler
+ * is called with a complete request (body read) in CONN_READING and must
+ * either answer it (conn_respond / conn_respond_error) or take the
+ * connection over with conn_enter().  Each technique declares its
+ * handlers in its own header (poll.h, ws.h, ...).
  */
 #ifndef ROUTES_H
 #define ROUTES_H
 
-#include "http.h"
-#include "server.h"
+#include <stdio.h>
 
-typedef void route_handler(struct conn *c, const struct http_request *req);
+#include "core/http.h"
+#include "net/conn.h"
+
+typedef conn_handler route_handler;
 
 struct route {
     const char *path;     /* exact match on the decoded path */
@@ -22,27 +25,14 @@ struct route {
 /* The table, ending with an entry whose path is NULL. */
 extern const struct route routes[];
 
-/* server.c */
-route_handler publish_handle, stats_handle;
-/* wire.c */
-route_handler wire_handle;
-/* static.c */
-route_handler source_handle;
-/* poll.c - ARTICLE §1 */
-route_handler poll_handle_ajax, poll_handle_iframe, poll_handle_jsonp;
-route_handler poll_handle_task, poll_handle_task_confirm;
-/* iframe.c - ARTICLE §2 */
-route_handler iframe_handle;
-/* ws.c - ARTICLE §4 */
-route_handler ws_handle_echo, ws_handle_hub;
-/* sse.c - ARTICLE §5 */
-route_handler sse_handle;
-/* stream.c - ARTICLE §2, corrected: streaming over fetch() and XHR */
-route_handler stream_handle_fetch, stream_handle_xhr, stream_handle_reply;
-/* article.c - the article's own code, bugs included (--article-mode) */
-route_handler article_handle_state, article_handle_sse, article_handle_frame;
-route_handler article_handle_jsonp, article_handle_unframed;
-/* step.c - the event-loop stepper (--step); its control port only */
-route_handler step_handle_state, step_handle_next;
+/* The routes of main itself (/publish, /stats), looked up first. */
+void routes_add_own(const struct route *table);
+
+/* Find the request's route and call it (main installs this with
+ * conn_set_dispatcher). */
+void routes_dispatch(struct conn *c, const struct http_request *req);
+
+/* One line per route of a table, for ./server -h: methods, path, summary. */
+void routes_print(FILE *out, const struct route *table);
 
 #endif

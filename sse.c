@@ -6,7 +6,8 @@
  *                      (demonstrated live by www/sse-limit.html)
  *   §5.2 客户端代码实现 the page: www/sse.html (EventSource, "open",
  *                      "error", "message" and "testEvent" listeners)
- *   §5.3 服务端代码实现 this file: GET /sseStream
+ *   §5.3 服务端代码实现 this file: GET /sseStream; the format itself, pure
+ *                      and unit-tested, is core/sse_proto.c
  *
  * The wire format (WHATWG HTML, "Server-sent events": "Parsing an event
  * stream", "Interpreting an event stream"), one response per stream:
@@ -65,7 +66,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "routes.h"
+#include "core/hub.h"
+#include "core/mem.h"
+#include "core/sse_proto.h"
+#include "net/clock.h"
+#include "net/conn.h"
 
 enum {
     SSE_RETRY_MS = 3000,            /* "retry:" we send: the article's 10 s is
@@ -104,83 +109,6 @@ struct sse_stream {
 };
 
 /* ------------------------------------------------------------------ */
-/* the event-stream format (pure; see sse.h)                           */
-
-static int name_is_valid(const char *name)
-{
-    size_t n = strlen(name);
-    return n >= 1 && n <= SSE_EVENT_NAME_MAX && strcspn(name, "\r\n:") == n;
-}
-
-/* The length of the line that starts at data[0], and (in *eol) the bytes
- * of its line end: 2 for CRLF, 1 for CR or LF, 0 at the end of data. */
-static size_t line_length(const char *data, size_t len, size_t *eol)
-{
-    size_t n = 0;
-    while (n < len && data[n] != '\r' && data[n] != '\n')
-        n++;
-    if (n == len)
-        *eol = 0;
-    else if (data[n] == '\r' && n + 1 < len && data[n + 1] == '\n')
-        *eol = 2;
-    else
-        *eol = 1;
-    return n;
-}
-
-int sse_format_event(struct buf *b, const char *event, int has_id,
-                     uint64_t id, const char *data, size_t len)
-{
-    if (event != NULL && !name_is_valid(event))
-        return -1;
-    if (event != NULL && buf_printf(b, "event: %s\n", event) != 0)
-        return -1;
-    if (has_id && buf_printf(b, "id: %llu\n", (unsigned long long)id) != 0)
-        return -1;
-    /* One data line per line.  A line end at the very end of data still
-     * starts one more (empty) line, so "a\n" round-trips as "a\n": the
-     * parser joins data lines with LF and removes only the last LF. */
-    size_t pos = 0;
-    for (;;) {
-        size_t eol;
-        size_t n = line_length(data + pos, len - pos, &eol);
-        if (buf_append(b, "data: ", 6) != 0 || buf_append(b, data + pos, n) != 0
-            || buf_append(b, "\n", 1) != 0)
-            return -1;
-        pos += n + eol;
-        if (eol == 0)
-            break;
-    }
-    return buf_append(b, "\n", 1);   /* the blank line: dispatch */
-}
-
-int sse_format_comment(struct buf *b, const char *text)
-{
-    if (strcspn(text, "\r\n") != strlen(text))
-        return -1;
-    if (buf_printf(b, ": %s\n\n", text) != 0)
-        return -1;
-    return 0;
-}
-
-enum sse_cursor sse_parse_cursor(const char *value, size_t len, uint64_t *id)
-{
-    if (value == NULL)
-        return SSE_CURSOR_NONE;
-    while (len > 0 && (value[0] == ' ' || value[0] == '\t')) {
-        value++;
-        len--;
-    }
-    while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
-        len--;
-    if (len == 0)
-        return SSE_CURSOR_NONE;
-    if (http_parse_u64(value, len, id) != 0)
-        return SSE_CURSOR_INVALID;
-    return SSE_CURSOR_ID;
-}
-
-/* ------------------------------------------------------------------ */
 /* writing to one stream                                               */
 
 /* Send one formatted block as one chunk.  0, or -1 if the connection is
@@ -195,7 +123,7 @@ static int send_block(struct conn *c, struct sse_stream *st, struct buf *b)
     buf_free(b);
     if (rc != 0)
         return -1;
-    st->last_write_ms = server_now_ms();
+    st->last_write_ms = clock_now_ms();
     return 0;
 }
 
@@ -256,7 +184,7 @@ static int send_missed(struct conn *c, struct sse_stream *st,
 
 static void arm_keepalive(struct conn *c, struct sse_stream *st)
 {
-    conn_set_timer(c, st->last_write_ms + SSE_KEEPALIVE_MS);
+    conn_set_timer(c, st->last_write_ms + clock_timeout(SSE_KEEPALIVE_MS));
 }
 
 /* Send every event from st->next_id to the newest, pausing when the
@@ -267,7 +195,7 @@ static void pump(struct conn *c, struct sse_stream *st)
 {
     while (!st->ended && st->next_id <= hub_last_id()) {
         if (conn_pending(c) >= SSE_CATCHUP_HIGH_WATER) {
-            conn_set_timer(c, server_now_ms() + SSE_CATCHUP_POLL_MS);
+            conn_set_timer(c, clock_now_ms() + SSE_CATCHUP_POLL_MS);
             return;
         }
         const struct hub_event *ev = hub_get(st->next_id);
@@ -306,21 +234,21 @@ static void sse_on_event(struct conn *c, const struct hub_event *ev)
 static void sse_on_timer(struct conn *c)
 {
     struct sse_stream *st = c->tech;
-    int64_t now = server_now_ms();
+    int64_t now = clock_now_ms();
     if (st->ended)
         return;
     if (st->next_id <= hub_last_id()) {        /* catching up */
         if (c->bytes_sent != st->progress_bytes) {
             st->progress_bytes = c->bytes_sent;
             st->progress_ms = now;
-        } else if (now - st->progress_ms >= SSE_STALL_TIMEOUT_MS) {
+        } else if (now - st->progress_ms >= clock_timeout(SSE_STALL_TIMEOUT_MS)) {
             conn_drop(c, "slow_consumer");
             return;
         }
         pump(c, st);
         return;
     }
-    if (now - st->last_write_ms >= SSE_KEEPALIVE_MS) {
+    if (now - st->last_write_ms >= clock_timeout(SSE_KEEPALIVE_MS)) {
         /* A comment line: the parser ignores it, but bytes flow, so
          * proxies and NAT boxes do not time the response out. */
         struct buf b = { NULL, 0, 0, 64 };
@@ -341,7 +269,7 @@ static void sse_on_shutdown(struct conn *c)
 
 static void sse_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -428,10 +356,11 @@ void sse_handle(struct conn *c, const struct http_request *req)
         return;
     }
     if (read_close_after(req, &close_after) != 0) {
-        conn_respond_error(c, 400, "closeAfter must be a number from 1 to 1000000");
+        conn_respond_errorf(c, 400, "closeAfter must be a number from 1 to %d",
+                            SSE_CLOSE_AFTER_MAX);
         return;
     }
-    struct sse_stream *st = calloc(1, sizeof *st);
+    struct sse_stream *st = mem_calloc(1, sizeof *st);
     if (st == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
@@ -463,15 +392,15 @@ void sse_handle(struct conn *c, const struct http_request *req)
 
     st->next_id = start + 1;
     st->close_after = close_after;
-    st->last_write_ms = server_now_ms();
-    st->progress_ms = server_now_ms();
+    st->last_write_ms = clock_now_ms();
+    st->progress_ms = clock_now_ms();
 
     /* ARTICLE §5.3: res.writeHead(200, {"Content-Type": "text/event-stream"}).
      * On HTTP/1.1 the body is chunked: EventSource reads the decoded body
      * as a byte stream, so chunk boundaries mean nothing to it, and the
      * last chunk lets us end a stream cleanly (shutdown, ?closeAfter). */
     if (conn_start_stream(c, 200, sse_content_type, sse_headers) != 0) {
-        free(st);                       /* HEAD: the head was the answer */
+        mem_free(st);                       /* HEAD: the head was the answer */
         return;
     }
     conn_enter(c, CONN_SSE, TECH_SSE, &sse_ops, st);

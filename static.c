@@ -21,8 +21,6 @@
  */
 #include "static.h"
 
-#include "routes.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +29,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/mem.h"
 
 static char root_path[PATH_MAX];
 static size_t root_len;
@@ -44,11 +44,6 @@ int static_set_root(const char *dir)
         return -1;
     root_len = strlen(root_path);
     return 0;
-}
-
-const char *static_root(void)
-{
-    return root_path;
 }
 
 /* Check one decoded segment out[start..end).  0 if servable. */
@@ -131,8 +126,7 @@ const char *static_content_type(const char *name)
     return NULL;
 }
 
-/* Read a whole regular file of at most STATIC_FILE_MAX_BYTES. */
-static char *read_file(const char *path, size_t *size)
+char *static_read_file(const char *path, size_t *size)
 {
     struct stat st;
     char *data = NULL;
@@ -143,9 +137,12 @@ static char *read_file(const char *path, size_t *size)
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)
         || st.st_size > STATIC_FILE_MAX_BYTES)
         goto fail;
-    data = malloc((size_t)st.st_size + 1);
-    if (data == NULL)
-        goto fail;
+    data = mem_alloc((size_t)st.st_size + 1);
+    if (data == NULL) {
+        close(fd);
+        errno = ENOMEM;   /* the file is there: no memory to read it */
+        return NULL;
+    }
     while (got < (size_t)st.st_size) {
         ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
         if (n < 0 && errno == EINTR)
@@ -158,7 +155,7 @@ static char *read_file(const char *path, size_t *size)
     *size = got;
     return data;
 fail:
-    free(data);
+    mem_free(data);
     close(fd);
     errno = 0;     /* the file was opened: not a descriptor shortage */
     return NULL;
@@ -197,11 +194,15 @@ void static_serve(struct conn *c, const struct http_request *req)
 
     errno = 0;
     if (resolve_file(req, real, &type) == 0)
-        data = read_file(real, &size);
+        data = static_read_file(real, &size);
     if (data == NULL && (errno == EMFILE || errno == ENFILE)) {
         /* Out of descriptors (a connection flood): the file may well
          * exist, so say "try again", not "not found". */
         conn_respond_error(c, 503, "the server is out of file descriptors");
+        return;
+    }
+    if (data == NULL && errno == ENOMEM) {
+        conn_respond_error(c, 503, "out of memory");
         return;
     }
     if (data == NULL) {
@@ -210,49 +211,5 @@ void static_serve(struct conn *c, const struct http_request *req)
         return;
     }
     conn_respond(c, 200, type, "Cache-Control: no-cache\r\n", data, size);
-    free(data);
-}
-
-/*
- * GET /source?file=NAME - the server's own source, for reading beside the
- * article.  Only the names in this list are served, from the directory
- * above the www root (the project's top level).  The request never
- * contributes a path: it picks an entry of the list or gets 404.
- */
-static const char *const source_files[] = {
-    "server.c", "server.h", "http.c", "http.h", "hub.c", "hub.h",
-    "static.c", "static.h", "routes.c", "routes.h", "buf.c", "buf.h",
-    "escape.c", "escape.h", "utf8.c", "utf8.h", "sha1.c", "sha1.h",
-    "base64.c", "base64.h", "poll.c", "poll.h", "poll_wire.c", "ws_proto.c", "iframe.c", "iframe.h",
-    "ws.c", "ws.h", "sse.c", "sse.h", "stream.c", "stream.h", "wire.c", "wire.h", "article.c", "article.h",
-    "step.c", "step.h", "Makefile", NULL
-};
-
-void source_handle(struct conn *c, const struct http_request *req)
-{
-    static const char not_listed[] = "404 Not Found: not one of the server's source files\n";
-    char name[32];
-    char path[PATH_MAX];
-    size_t size = 0;
-    char *data = NULL;
-
-    conn_count_request(c, TECH_HTTP);
-    long n = http_query_param(req->query, req->query_len, "file", name, sizeof name);
-    for (size_t i = 0; n > 0 && source_files[i] != NULL; i++) {
-        if (strcmp(source_files[i], name) != 0)
-            continue;
-        int len = snprintf(path, sizeof path, "%s/../%s", root_path, source_files[i]);
-        if (len > 0 && (size_t)len < sizeof path)
-            data = read_file(path, &size);
-        break;
-    }
-    if (data == NULL) {
-        conn_respond(c, 404, "text/plain; charset=utf-8", NULL, not_listed,
-                     sizeof not_listed - 1);
-        return;
-    }
-    conn_respond(c, 200, "text/plain; charset=utf-8",
-                 "Cache-Control: no-cache\r\nAccess-Control-Allow-Origin: *\r\n",
-                 data, size);
-    free(data);
+    mem_free(data);
 }

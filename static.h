@@ -1,17 +1,18 @@
 /*
- * static.h - files from the www root, safely.
+ * static.h - files from the www root, safely (static.c): the article's
+ * read("." + req.url) helper, done right.
  */
 #ifndef STATIC_H
 #define STATIC_H
 
 #include <stddef.h>
 
-#include "http.h"
-#include "server.h"
+#include "core/http.h"
+#include "net/conn.h"
 
 enum {
     STATIC_PATH_MAX = 1024,              /* a resolved relative path */
-    STATIC_FILE_MAX_BYTES = 1024 * 1024  /* larger files are not served */
+    STATIC_FILE_MAX_BYTES = CONN_BODY_MAX  /* larger files are not served */
 };
 
 /* Turn a request path (still percent-encoded, e.g. "/a%20b.html") into a
@@ -30,7 +31,12 @@ const char *static_content_type(const char *name);
 
 /* Remember the www root (made absolute with realpath).  0 or -1. */
 int static_set_root(const char *dir);
-const char *static_root(void);
+
+/* Read a whole regular file of at most STATIC_FILE_MAX_BYTES into a new
+ * buffer (mem_free() it), or NULL with errno EMFILE or ENFILE (out of
+ * descriptors), ENOMEM (out of memory), or 0 (no such file, or not one
+ * we serve). */
+char *static_read_file(const char *path, size_t *size);
 
 /* Answer GET/HEAD for a static file. */
 void static_serve(struct conn *c, const struct http_request *req);

@@ -24,7 +24,7 @@
  *
  *   HTTP/1.1 200 OK
  *   Content-Type: application/x-ndjson
- *   X-Content-Type-Options: nosniff     (server.c sends it always: without
+ *   X-Content-Type-Options: nosniff     (net/conn.c sends it always: without
  *                                        it Chromium holds back the first
  *                                        KiB of an unknown type to sniff it)
  *   Cache-Control: no-store
@@ -64,15 +64,16 @@
  *
  * Why NDJSON for the streams: a line is the simplest frame a reader can
  * split on, and the hub's event JSON never holds a raw line end
- * (escape.h escapes LF, CR, U+2028 and U+2029), so each event is exactly
- * one line whatever was published, and JSON.parse gives back exactly the
- * text.  Chunk boundaries mean nothing to the reader (a proxy may merge
- * or split chunks, the browser hands the page whatever arrived), so the
- * page keeps the tail after the last LF until the rest comes.  Why the
- * event-stream format for the reply: it is what chat APIs send over
- * their POSTs, a browser-defined format with its own named events, and
- * sse.c already writes it (sse_format_event); the page parses it with
- * about 40 lines of the WHATWG algorithm, since EventSource cannot POST.
+ * (core/escape.h escapes LF, CR, U+2028 and U+2029), so each event is
+ * exactly one line whatever was published, and JSON.parse gives back
+ * exactly the text.  Chunk boundaries mean nothing to the reader (a
+ * proxy may merge or split chunks, the browser hands the page whatever
+ * arrived), so the page keeps the tail after the last LF until the rest
+ * comes.  Why the event-stream format for the reply: it is what chat APIs
+ * send over their POSTs, a browser-defined format with its own named
+ * events, and core/sse_proto.c already writes it (sse_format_event); the
+ * page parses it with about 40 lines of the WHATWG algorithm, since
+ * EventSource cannot POST.
  *
  * Specifications followed:
  *   - WHATWG Fetch, "Response class" (body) and WHATWG Streams,
@@ -96,13 +97,14 @@
 #include "stream.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "routes.h"
-#include "sse.h"
-#include "utf8.h"
+#include "core/hub.h"
+#include "core/mem.h"
+#include "core/stream_proto.h"
+#include "core/utf8.h"
+#include "net/clock.h"
+#include "net/conn.h"
 
 enum {
     STREAM_CATCHUP_HIGH_WATER = CONN_OUTPUT_MAX / 2, /* pause a replay of the
@@ -111,9 +113,9 @@ enum {
     STREAM_STALL_TIMEOUT_MS = 30 * 1000, /* a reader that takes nothing for
                                        this long while being caught up is dropped */
     STREAM_NOTICE_MAX_BYTES = 128,  /* one notice line */
-    /* One reply piece: a character is at most 6 bytes once JSON-escaped,
-     * plus "data: {"text":""}" and the blank line. */
-    STREAM_PIECE_OVERHEAD = 64
+    /* One reply event: a character is at most 6 bytes once JSON-escaped,
+     * plus "data: {"text":""}" (or the done event) and the blank line. */
+    STREAM_EVENT_OVERHEAD = 64
 };
 
 static const char ndjson_type[] = "application/x-ndjson";
@@ -124,126 +126,6 @@ static const char stream_headers[] =
 
 /* ARTICLE §4.5: the echo server's reply, conn.sendText(`...${text}`). */
 static const char reply_prefix[] = "服务端已收到信息，您的信息是";
-static const char reply_done_event[] = "done";
-
-/* ------------------------------------------------------------------ */
-/* the pure part (stream.h)                                            */
-
-/* Read one decimal parameter into *out.  0 if absent (out untouched), 1
- * if read, -1 if present but not a number from 0 to max. */
-static int number_param(const char *query, size_t len, const char *name,
-                        uint64_t max, uint64_t *out)
-{
-    char value[STREAM_PARAM_MAX];
-    uint64_t n;
-    long got = http_query_param(query, len, name, value, sizeof value);
-    if (got == -1)
-        return 0;
-    if (got < 0 || http_parse_u64(value, (size_t)got, &n) != 0 || n > max)
-        return -1;
-    *out = n;
-    return 1;
-}
-
-int stream_parse_query(const char *query, size_t len, int xhr,
-                       struct stream_query *q, char *error, size_t error_size)
-{
-    memset(q, 0, sizeof *q);
-    q->limit = xhr ? STREAM_XHR_LIMIT_DEFAULT : 0;
-    if (query == NULL)
-        return 0;
-    int rc = number_param(query, len, "after", UINT64_MAX, &q->after);
-    if (rc < 0) {
-        snprintf(error, error_size, "after must be a decimal event id");
-        return -1;
-    }
-    q->has_after = rc;
-    rc = number_param(query, len, "closeAfter", STREAM_CLOSE_AFTER_MAX, &q->close_after);
-    if (rc < 0 || (rc == 1 && q->close_after == 0)) {
-        snprintf(error, error_size, "closeAfter must be a number from 1 to %d",
-                 STREAM_CLOSE_AFTER_MAX);
-        return -1;
-    }
-    rc = xhr ? number_param(query, len, "limit", STREAM_XHR_LIMIT_MAX, &q->limit) : 0;
-    if (rc < 0 || (rc == 1 && q->limit == 0)) {
-        snprintf(error, error_size, "limit must be a number of bytes from 1 to %d",
-                 STREAM_XHR_LIMIT_MAX);
-        return -1;
-    }
-    return 0;
-}
-
-int stream_render_event(struct buf *b, const struct hub_event *ev)
-{
-    if (buf_append(b, ev->json, ev->json_len) != 0)
-        return -1;
-    return buf_append(b, "\n", 1);
-}
-
-int stream_render_missed(struct buf *b, uint64_t missed, uint64_t last)
-{
-    return buf_printf(b, "{\"notice\":\"missed\",\"missed\":%llu,\"last\":%llu}\n",
-                      (unsigned long long)missed, (unsigned long long)last);
-}
-
-int stream_render_reset(struct buf *b, uint64_t last)
-{
-    return buf_printf(b, "{\"notice\":\"reset\",\"last\":%llu}\n",
-                      (unsigned long long)last);
-}
-
-/* 1 for the first byte of a UTF-8 sequence (not 10xxxxxx). */
-static int starts_char(unsigned char ch)
-{
-    return (ch & 0xC0) != 0x80;
-}
-
-size_t stream_utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += (size_t)starts_char((unsigned char)s[i]);
-    return n;
-}
-
-size_t stream_utf8_prefix(const char *s, size_t len, size_t chars)
-{
-    size_t seen = 0;   /* characters started before s[i] */
-    for (size_t i = 0; i < len; i++) {
-        if (!starts_char((unsigned char)s[i]))
-            continue;
-        if (seen == chars)
-            return i;  /* the start of character number chars + 1 */
-        seen++;
-    }
-    return len;
-}
-
-size_t stream_reply_chars_per_piece(size_t chars)
-{
-    if (chars <= STREAM_REPLY_MAX_TICKS)
-        return 1;
-    return (chars + STREAM_REPLY_MAX_TICKS - 1) / STREAM_REPLY_MAX_TICKS;
-}
-
-int stream_render_reply_piece(struct buf *b, const char *piece, size_t len)
-{
-    struct buf json = { NULL, 0, 0, len * 6 + STREAM_PIECE_OVERHEAD };
-    int rc = -1;
-    if (buf_append_str(&json, "{\"text\":") == 0
-        && escape_json_string(&json, piece, len) == 0
-        && buf_append(&json, "}", 1) == 0)
-        rc = sse_format_event(b, NULL, 0, 0, json.data, json.len);
-    buf_free(&json);
-    return rc;
-}
-
-int stream_render_reply_done(struct buf *b, size_t chars, size_t bytes)
-{
-    char json[64];
-    int n = snprintf(json, sizeof json, "{\"chars\":%zu,\"bytes\":%zu}", chars, bytes);
-    return sse_format_event(b, reply_done_event, 0, 0, json, (size_t)n);
-}
 
 /* ------------------------------------------------------------------ */
 /* GET /stream and GET /stream/xhr                                     */
@@ -338,7 +220,7 @@ static void pump(struct conn *c, struct ndjson_stream *st)
 {
     while (!st->ended && st->next_id <= hub_last_id()) {
         if (conn_pending(c) >= STREAM_CATCHUP_HIGH_WATER) {
-            conn_set_timer(c, server_now_ms() + STREAM_CATCHUP_POLL_MS);
+            conn_set_timer(c, clock_now_ms() + STREAM_CATCHUP_POLL_MS);
             return;
         }
         const struct hub_event *ev = hub_get(st->next_id);
@@ -371,13 +253,13 @@ static void ndjson_on_event(struct conn *c, const struct hub_event *ev)
 static void ndjson_on_timer(struct conn *c)
 {
     struct ndjson_stream *st = c->tech;
-    int64_t now = server_now_ms();
+    int64_t now = clock_now_ms();
     if (st->ended)
         return;
     if (c->bytes_sent != st->progress_bytes) {
         st->progress_bytes = c->bytes_sent;
         st->progress_ms = now;
-    } else if (now - st->progress_ms >= STREAM_STALL_TIMEOUT_MS) {
+    } else if (now - st->progress_ms >= clock_timeout(STREAM_STALL_TIMEOUT_MS)) {
         conn_drop(c, "slow_consumer");
         return;
     }
@@ -393,7 +275,7 @@ static void ndjson_on_shutdown(struct conn *c)
 
 static void ndjson_on_close(struct conn *c)
 {
-    free(c->tech);
+    mem_free(c->tech);
     c->tech = NULL;
 }
 
@@ -443,7 +325,7 @@ static void ndjson_handle(struct conn *c, const struct http_request *req,
         conn_respond_error(c, 400, error);
         return;
     }
-    struct ndjson_stream *st = calloc(1, sizeof *st);
+    struct ndjson_stream *st = mem_calloc(1, sizeof *st);
     if (st == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
@@ -451,12 +333,12 @@ static void ndjson_handle(struct conn *c, const struct http_request *req,
     st->technique = tech;
     st->close_after = q.close_after;
     st->limit = q.limit;
-    st->progress_ms = server_now_ms();
+    st->progress_ms = clock_now_ms();
 
     /* The same framing as the forever frame (iframe.c says why chunked);
      * a fetch() or XHR reader sees only the decoded body. */
     if (conn_start_stream(c, 200, ndjson_type, stream_headers) != 0) {
-        free(st);                       /* HEAD: the head was the answer */
+        mem_free(st);                       /* HEAD: the head was the answer */
         return;
     }
     conn_enter(c, state, tech, &ndjson_ops, st);
@@ -505,7 +387,7 @@ static int reply_send(struct conn *c, struct buf *event)
 static int reply_send_piece(struct conn *c, struct reply *r, size_t chars)
 {
     size_t n = stream_utf8_prefix(r->text + r->pos, r->len - r->pos, chars);
-    struct buf event = { NULL, 0, 0, n * 6 + STREAM_PIECE_OVERHEAD };
+    struct buf event = { NULL, 0, 0, n * 6 + STREAM_EVENT_OVERHEAD };
     if (stream_render_reply_piece(&event, r->text + r->pos, n) != 0)
         buf_free(&event);
     r->chars_sent += stream_utf8_chars(r->text + r->pos, n);
@@ -516,7 +398,7 @@ static int reply_send_piece(struct conn *c, struct reply *r, size_t chars)
 /* The done event, then the last chunk: the reply is complete. */
 static void reply_finish(struct conn *c, struct reply *r)
 {
-    struct buf event = { NULL, 0, 0, STREAM_PIECE_OVERHEAD };
+    struct buf event = { NULL, 0, 0, STREAM_EVENT_OVERHEAD };
     if (stream_render_reply_done(&event, r->chars_sent, r->pos) != 0)
         buf_free(&event);
     r->ended = 1;
@@ -538,7 +420,7 @@ static void reply_on_timer(struct conn *c)
     if (r->pos == r->len)
         reply_finish(c, r);
     else
-        conn_set_timer(c, server_now_ms() + STREAM_REPLY_TICK_MS);
+        conn_set_timer(c, clock_now_ms() + STREAM_REPLY_TICK_MS);
 }
 
 /* The server is stopping: the rest of the reply at once, then the end,
@@ -555,8 +437,8 @@ static void reply_on_shutdown(struct conn *c)
 
 static void reply_free(struct reply *r)
 {
-    free(r->text);
-    free(r);
+    mem_free(r->text);
+    mem_free(r);
 }
 
 static void reply_on_close(struct conn *c)
@@ -582,15 +464,13 @@ static const struct stream_ops reply_ops = {
  * HUB_MESSAGE_MAX_BYTES bytes of UTF-8.  0, or -1 after answering. */
 static int check_message(struct conn *c, const struct http_request *req)
 {
-    char why[96];
     if (req->body_len == 0) {
         conn_respond_error(c, 400, "the message is empty");
         return -1;
     }
     if (req->body_len > HUB_MESSAGE_MAX_BYTES) {
-        snprintf(why, sizeof why, "the message is larger than %d bytes",
-                 HUB_MESSAGE_MAX_BYTES);
-        conn_respond_error(c, 413, why);
+        conn_respond_errorf(c, 413, "the message is larger than %d bytes",
+                            HUB_MESSAGE_MAX_BYTES);
         return -1;
     }
     if (!utf8_valid(req->body, req->body_len)) {
@@ -603,11 +483,11 @@ static int check_message(struct conn *c, const struct http_request *req)
 static struct reply *reply_new(const char *message, size_t len)
 {
     size_t prefix_len = sizeof reply_prefix - 1;
-    struct reply *r = calloc(1, sizeof *r);
-    char *text = malloc(prefix_len + len);
+    struct reply *r = mem_calloc(1, sizeof *r);
+    char *text = mem_alloc(prefix_len + len);
     if (r == NULL || text == NULL) {
-        free(r);
-        free(text);
+        mem_free(r);
+        mem_free(text);
         return NULL;
     }
     /* ARTICLE §4.5: `服务端已收到信息，您的信息是${text}` */

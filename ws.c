@@ -14,7 +14,7 @@
  *
  * Wire format: an HTTP/1.1 Upgrade handshake (RFC 6455 section 4), then
  * frames both ways (section 5.2), parsed by the pure functions of
- * ws_proto.c (see ws.h):
+ * core/ws_proto.c (see core/ws_proto.h):
  *
  *   client: GET /testSocket HTTP/1.1 ... Upgrade: websocket,
  *           Connection: Upgrade, Sec-WebSocket-Key: <16 random bytes,
@@ -37,7 +37,7 @@
  *     fail the connection with the right close code, text is checked as
  *     UTF-8 as it arrives, and messages are limited in size.
  *   - The article calls the Sec-WebSocket-Key check "like encryption";
- *     it is not (see ws_accept_key() in ws_proto.c).
+ *     it is not (see ws_accept_key() in core/ws_proto.c).
  *   - Idle peers are pinged and dropped when they stop answering; the
  *     closing handshake (挥手) has a timeout; a slow reader is closed.
  *
@@ -47,12 +47,17 @@
  * closing handshake cut after the loop's CLOSE_LINGER_MS, and close 1008
  * when more than WS_SLOW_READER_BYTES wait unsent.
  */
+#include "ws.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "routes.h"
-#include "utf8.h"
-#include "ws.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "core/ws_proto.h"
+#include "net/clock.h"
+#include "net/loop.h"
 
 enum {
     /* The largest message, reassembled from its fragments; 1009 beyond.
@@ -206,7 +211,7 @@ static void deliver_message(struct conn *c, struct ws *ws)
     /* /hub: publish.  The hub copies the text; the event comes back to
      * this client too, through on_event, like to everyone else. */
     if (ws->message.len > 0 &&
-        server_publish(HUB_EVENT_MESSAGE, ws->message.data,
+        loop_publish(HUB_EVENT_MESSAGE, ws->message.data,
                        ws->message.len) == NULL)
         finish(c, ws, WS_CLOSE_INTERNAL_ERROR);   /* an empty one says nothing */
     end_message(ws);
@@ -221,8 +226,18 @@ static void handle_control(struct conn *c, struct ws *ws,
 
     switch (f->opcode) {
     case WS_OP_PING:
-        if (!ws->close_sent)
-            send_frame(c, WS_OP_PONG, p, (size_t)f->payload_len);
+        if (ws->close_sent)
+            return;
+        /* A peer that pings but does not read gets 1008, as for an echo:
+         * the pong is written only if it and a close frame still fit, so
+         * the output cap is never what ends the connection. */
+        if (conn_pending(c) > WS_SLOW_READER_BYTES
+            || conn_pending(c) + WS_MAX_HEADER_BYTES + (size_t)f->payload_len
+               + WS_CLOSE_FRAME_ROOM > c->output_max) {
+            finish(c, ws, WS_CLOSE_POLICY);
+            return;
+        }
+        send_frame(c, WS_OP_PONG, p, (size_t)f->payload_len);
         return;
     case WS_OP_PONG:
         return;   /* any input already counts as an answer; see on_input */
@@ -351,7 +366,7 @@ static void ws_on_input(struct conn *c)
     if (c->in.len > 0) {
         /* Any bytes prove the peer alive: it answered, or it is busy
          * sending (a pong may wait behind a long frame). */
-        ws->last_input_ms = server_now_ms();
+        ws->last_input_ms = clock_now_ms();
         ws->ping_sent_ms = 0;
     }
     process_input(c, ws);
@@ -379,24 +394,24 @@ static void schedule_timer(struct conn *c, struct ws *ws)
     if (ws->finished)
         conn_set_timer(c, 0);   /* the loop's close timeout takes over */
     else if (ws->ping_sent_ms != 0)
-        conn_set_timer(c, ws->ping_sent_ms + WS_PONG_TIMEOUT_MS);
+        conn_set_timer(c, ws->ping_sent_ms + clock_timeout(WS_PONG_TIMEOUT_MS));
     else
-        conn_set_timer(c, ws->last_input_ms + WS_PING_INTERVAL_MS);
+        conn_set_timer(c, ws->last_input_ms + clock_timeout(WS_PING_INTERVAL_MS));
 }
 
 static void ws_on_timer(struct conn *c)
 {
     struct ws *ws = c->tech;
-    int64_t now = server_now_ms();
+    int64_t now = clock_now_ms();
 
     if (ws->finished)
         return;
-    if (ws->ping_sent_ms != 0 && now >= ws->ping_sent_ms + WS_PONG_TIMEOUT_MS) {
+    if (ws->ping_sent_ms != 0 && now >= ws->ping_sent_ms + clock_timeout(WS_PONG_TIMEOUT_MS)) {
         conn_drop(c, "timeout");   /* stopped answering */
         return;
     }
     if (ws->ping_sent_ms == 0 &&
-        now >= ws->last_input_ms + WS_PING_INTERVAL_MS) {
+        now >= ws->last_input_ms + clock_timeout(WS_PING_INTERVAL_MS)) {
         static const char payload[] = "are you there?";
         send_frame(c, WS_OP_PING, payload, sizeof payload - 1);
         ws->ping_sent_ms = now;
@@ -420,7 +435,7 @@ static void ws_on_close(struct conn *c)
     if (ws == NULL)
         return;
     buf_free(&ws->message);
-    free(ws);
+    mem_free(ws);
     c->tech = NULL;
 }
 
@@ -437,8 +452,8 @@ static const struct stream_ops ws_hub_ops = {
 static const char *const echo_protocols[] = { "echo", NULL };
 static const char *const hub_protocols[] = { NULL };
 
-static void refuse(struct conn *c, int status, const char *extra,
-                   const char *why)
+static void refuse_handshake(struct conn *c, int status, const char *extra,
+                             const char *why)
 {
     /* Never leave a half-open upgrade: the connection closes after the
      * refusal, so the refusal says so (RFC 9112 section 9.6: a sender
@@ -448,6 +463,30 @@ static void refuse(struct conn *c, int status, const char *extra,
     c->keep_alive = 0;
     conn_respond(c, status, "text/plain; charset=utf-8", extra, why,
                  strlen(why));
+}
+
+/* The -o allow-list (ws_allow_origin); empty: every origin. */
+static const char *allowed_origins[WS_MAX_ALLOWED_ORIGINS];
+static size_t n_allowed_origins;
+
+int ws_allow_origin(const char *origin)
+{
+    if (n_allowed_origins == WS_MAX_ALLOWED_ORIGINS)
+        return -1;
+    allowed_origins[n_allowed_origins++] = origin;
+    return 0;
+}
+
+static int origin_listed(const char *origin, size_t len)
+{
+    if (n_allowed_origins == 0)
+        return 1;
+    for (size_t i = 0; i < n_allowed_origins; i++) {
+        if (strlen(allowed_origins[i]) == len
+            && memcmp(allowed_origins[i], origin, len) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* 1 if the request's Origin is acceptable (RFC 6455 section 10.2). */
@@ -463,7 +502,7 @@ static int origin_allowed(const struct http_request *req)
      * a browser and could claim any origin anyway. */
     if (origin == NULL)
         return 1;
-    return server_origin_allowed(origin, len);
+    return origin_listed(origin, len);
 }
 
 static void handshake(struct conn *c, const struct http_request *req,
@@ -473,35 +512,38 @@ static void handshake(struct conn *c, const struct http_request *req,
 
     int status = ws_check_handshake(req);
     if (status == 405) {
-        refuse(c, 405, "Allow: GET\r\n", "a WebSocket handshake is a GET\n");
+        refuse_handshake(c, 405, "Allow: GET\r\n", "a WebSocket handshake is a GET\n");
         return;
     }
     if (status == 426) {
         /* RFC 9110 section 15.5.22: a 426 MUST carry Upgrade naming
          * the protocol, and section 7.8: a sender of Upgrade MUST list
          * "upgrade" in Connection (conn_respond adds "close" too). */
-        refuse(c, 426, "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Version: 13\r\n",
-               "this server speaks WebSocket version 13 only\n");
+        char extra[96], why[64];
+        snprintf(extra, sizeof extra, "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Version: %d\r\n", WS_VERSION);
+        snprintf(why, sizeof why, "this server speaks WebSocket version %d only\n",
+                 WS_VERSION);
+        refuse_handshake(c, 426, extra, why);
         return;
     }
     if (status != 0) {
-        refuse(c, 400, NULL, "not a valid WebSocket handshake "
-               "(RFC 6455 section 4.2.1)\n");
+        refuse_handshake(c, 400, NULL, "not a valid WebSocket handshake "
+                         "(RFC 6455 section 4.2.1)\n");
         return;
     }
     if (!origin_allowed(req)) {
-        refuse(c, 403, NULL, "this Origin may not open a WebSocket here\n");
+        refuse_handshake(c, 403, NULL, "this Origin may not open a WebSocket here\n");
         return;
     }
 
-    struct ws *ws = calloc(1, sizeof *ws);
+    struct ws *ws = mem_calloc(1, sizeof *ws);
     if (ws == NULL) {
         conn_respond_error(c, 503, "out of memory");
         return;
     }
     ws->route = route;
-    ws->last_input_ms = server_now_ms();
+    ws->last_input_ms = clock_now_ms();
 
     const char *protocol = ws_select_protocol(
         req, route == WS_ROUTE_ECHO ? echo_protocols : hub_protocols);
@@ -528,7 +570,7 @@ static void handshake(struct conn *c, const struct http_request *req,
                     accept,
                     protocol ? "Sec-WebSocket-Protocol: " : "",
                     protocol ? protocol : "", protocol ? "\r\n" : "") != 0) {
-        free(ws);
+        mem_free(ws);
         return;
     }
     if (route == WS_ROUTE_ECHO)

@@ -60,6 +60,8 @@ enum fanout_kind { FANOUT_WS_HUB, FANOUT_SSE };
 struct rate_result {
     double per_s;              /* messages (echo), deliveries (fan-out), requests (static) */
     double p50_us, p99_us;     /* round trip or delivery latency */
+    double last_p50_us, last_p99_us;   /* fan-out: per message, publish to
+                                          its last subscriber's receipt */
     uint64_t count, lost;
     int ok;
 };

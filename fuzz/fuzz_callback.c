@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "poll.h"
+#include "core/http.h"
+#include "core/poll_proto.h"
 
 static void check(int cond)
 {

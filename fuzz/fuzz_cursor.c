@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "poll.h"
-#include "sse.h"
+#include "core/poll_proto.h"
+#include "core/sse_proto.h"
 
 static void check(int cond)
 {

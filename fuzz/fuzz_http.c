@@ -8,6 +8,8 @@
  *     time more bytes arrive, so a prefix of the input must never give
  *     an answer the whole input contradicts (a success of another length,
  *     or a refusal of what the whole input accepts);
+ *   - resumed (last_len: the length of the prefix the previous call saw
+ *     and found incomplete), it answers exactly as a call from scratch;
  *   - pipelined input: after a request head, its body (Content-Length or
  *     chunked) and the next request parse the same way.
  */
@@ -15,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "core/chunked.h"
+#include "core/http.h"
 
 enum {
     MAX_PIPELINED = 64,       /* requests parsed from one input */
@@ -31,13 +34,14 @@ static void check(int cond)
 
 /* Parse a copy of buf[0..len) in a buffer of exactly len bytes, so that
  * AddressSanitizer sees any read past the prefix. */
-static int parse_copy(const char *buf, size_t len, struct http_request *req)
+static int parse_copy(const char *buf, size_t len, size_t last_len,
+                      struct http_request *req)
 {
     char *copy = malloc(len ? len : 1);
     check(copy != NULL);
     if (len)
         memcpy(copy, buf, len);
-    int rc = http_parse_request(copy, len, req);
+    int rc = http_parse_request(copy, len, last_len, req);
     free(copy);
     return rc;
 }
@@ -111,9 +115,13 @@ static void check_request(const struct http_request *req, const char *buf,
 static void check_prefixes(const char *buf, size_t len, int whole)
 {
     size_t step = len / SPLIT_SAMPLES + 1;
+    size_t last_need_more = 0;   /* the last prefix found incomplete */
     for (size_t k = 0; k < len; k += step) {
         struct http_request req;
-        int rc = parse_copy(buf, k, &req);
+        int rc = parse_copy(buf, k, 0, &req);
+        check(parse_copy(buf, k, last_need_more, &req) == rc);   /* resumed */
+        if (rc == HTTP_NEED_MORE)
+            last_need_more = k;
         if (rc > 0)
             check(rc == whole);        /* a prefix succeeds as the whole does */
         else if (rc < 0)
@@ -123,24 +131,27 @@ static void check_prefixes(const char *buf, size_t len, int whole)
     }
     if (whole > 0) {
         struct http_request req;
-        check(parse_copy(buf, (size_t)whole - 1, &req) == HTTP_NEED_MORE);
-        check(parse_copy(buf, (size_t)whole, &req) == whole);
+        check(parse_copy(buf, (size_t)whole - 1, 0, &req) == HTTP_NEED_MORE);
+        check(parse_copy(buf, (size_t)whole, 0, &req) == whole);
+        check(parse_copy(buf, (size_t)whole, (size_t)whole - 1, &req) == whole);
     }
 }
 
-/* The body of a parsed request; returns the bytes it takes, or -1. */
+/* The body of a parsed request; returns the bytes it takes, or -1.  A
+ * chunked body is decoded in place, in a copy (scratch holds size bytes). */
 static long body_length(const struct http_request *req, const char *buf,
-                        size_t len, char *out)
+                        size_t len, char *scratch)
 {
     if (req->body_kind == HTTP_BODY_LENGTH)
         return req->content_length <= len ? (long)req->content_length : -1;
     if (req->body_kind != HTTP_BODY_CHUNKED)
         return 0;
-    size_t out_len = 0;
-    long n = http_decode_chunked(buf, len, out, CHUNKED_OUT_MAX, &out_len);
+    struct http_chunked st = { 0, 0, 0, 0 };
+    memcpy(scratch, buf, len);
+    long n = http_decode_chunked(&st, scratch, len, CHUNKED_OUT_MAX);
     if (n <= 0)
         return -1;
-    check((size_t)n <= len && out_len <= CHUNKED_OUT_MAX && out_len < (size_t)n);
+    check((size_t)n <= len && st.out_len <= CHUNKED_OUT_MAX && st.out_len < (size_t)n);
     return n;
 }
 
@@ -148,26 +159,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char chunked_out[CHUNKED_OUT_MAX];
+    char *scratch = malloc(size ? size : 1);
     const char *buf = (const char *)data;
     size_t pos = 0;
 
     for (int n = 0; n < MAX_PIPELINED && pos < size; n++) {
         struct http_request req;
-        int rc = parse_copy(buf + pos, size - pos, &req);
+        int rc = parse_copy(buf + pos, size - pos, 0, &req);
         if (n == 0 || size - pos < 2048)
             check_prefixes(buf + pos, size - pos, rc);
         if (rc <= 0)
-            return 0;
+            break;
         check((size_t)rc <= size - pos);
         /* parse_copy freed its copy: parse again in place for pointers. */
-        check(http_parse_request(buf + pos, size - pos, &req) == rc);
+        check(http_parse_request(buf + pos, size - pos, 0, &req) == rc);
         check_request(&req, buf + pos, (size_t)rc);
         pos += (size_t)rc;
-        long body = body_length(&req, buf + pos, size - pos, chunked_out);
+        long body = body_length(&req, buf + pos, size - pos, scratch);
         if (body < 0)
-            return 0;
+            break;
         pos += (size_t)body;
     }
+    free(scratch);
     return 0;
 }

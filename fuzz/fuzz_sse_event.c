@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "sse.h"
+#include "core/buf.h"
+#include "core/sse_proto.h"
 
 static void check(int cond)
 {

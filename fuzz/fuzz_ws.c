@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
-#include "ws.h"
+#include "core/utf8.h"
+#include "core/ws_proto.h"
 
 static void check(int cond)
 {

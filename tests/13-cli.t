@@ -7,6 +7,11 @@ for route in / /publish /stats /poll /poll/iframe /poll/jsonp /iframeLongConnect
     like "$help" " $route( |,)" "-h lists $route"
 done
 like "$help" "3000, 3001 and 3002" "-h names the default ports"
+# Each route's methods whole, then its path (they were cut to four
+# characters: "GET, /stats", "GET, /poll").
+like "$help" "GET, HEAD +/stats " "-h prints /stats's methods whole"
+like "$help" "GET, HEAD, POST +/poll/task " "and /poll/task's three"
+unlike "$help" "GET, /" "no method list is cut short"
 "$SERVER" -p 70000 2>/dev/null; is "$?" 2 "a bad port is refused with status 2"
 "$SERVER" -r /nonexistent/dir -p 0 2>"$T_TMP/err"; is "$?" 2 "a missing www root is refused"
 like "$(cat "$T_TMP/err")" "not a directory" "and says why"

@@ -80,4 +80,17 @@ got=$(curl -s "$BASE/poll/jsonp?after=$L&type=message&callback=JSONP.cb7" | node
   process.stdout.write(got.events[0].data);')
 is "$got" "to the script" "node runs the JSONP answer: the callback gets the message"
 
+# One origin limit for iframe polling and the forever frame
+# (HTTP_ORIGIN_MAX, 300 bytes): they did one job with two caps (255 and
+# 300), so a 276-byte origin was refused by one and accepted by the other.
+label=$(printf 'a%.0s' $(seq 62))
+long="http://$label.$label.$label.$label.example.com:65535"
+longer="http://$label.$label.$label.$label.$label.example.com"
+diag "origins of ${#long} and ${#longer} bytes"
+is "$(code -G --data-urlencode "origin=$long" "$BASE/poll/iframe")" 200 "a ${#long}-byte origin: /poll/iframe accepts it"
+is "$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' -G --data-urlencode "origin=$long" "$BASE/iframeLongConnection")" 200 \
+   "and so does /iframeLongConnection"
+is "$(code -G --data-urlencode "origin=$longer" "$BASE/poll/iframe")" 400 "a ${#longer}-byte origin: /poll/iframe refuses it"
+is "$(code -G --data-urlencode "origin=$longer" "$BASE/iframeLongConnection")" 400 "and so does /iframeLongConnection"
+
 done_testing

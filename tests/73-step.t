@@ -73,4 +73,16 @@ is "$(code -X GET "$CBASE/step/next")" 405 "GET /step/next: 405"
 # After the refusals, stepping goes on as before.
 step '?n=1' >/dev/null
 is "$(curl -s "$CBASE/step/state" | jq .iteration)" 8 "and the loop keeps stepping"
+
+# A held POST /step/next is a connection of its own kind in /stats: the
+# data-port /stats answered during the steps sees it as held_step (it was
+# counted as a held long poll).
+curl -s --max-time 5 "$BASE/stats" >"$T_TMP/s3" &
+cpid=$!
+sleep 0.3
+step '?n=3' >/dev/null
+wait $cpid
+is "$(jq -c '[.connections.held_step, .connections.held_poll]' "$T_TMP/s3")" "[1,0]" \
+   "/stats during a step: the waiting POST /step/next is held_step, not held_poll"
+is "$(curl -s "$CBASE/step/state" | jq .iteration)" 11 "(three iterations ran)"
 done_testing

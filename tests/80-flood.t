@@ -87,6 +87,15 @@ held = [s for s in socks if s not in eof and not got[s]]
 print("connected=%d connect_failed=%d" % (len(socks), connect_failed))
 print("refused=%d refused_503=%d held=%d" % (len(refused), len(refused_503), len(held)))
 print("retry_after=%d" % sum(1 for s in refused_503 if b"\r\nRetry-After: 1\r\n" in got[s]))
+
+def length_matches(answer):
+    """The refusal's Content-Length equals the bytes of its body."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1]) == len(body)
+    return False
+print("length_ok=%d" % sum(1 for s in refused_503 if length_matches(got[s])))
 # Held connections are full clients: they are still served.
 if len(held) >= 2:
     print("held_stats=%s" % ask(held[0], b"/stats"))
@@ -116,14 +125,17 @@ like "$out" 'connected=1100 connect_failed=0' "all 1,100 TCP connections were ma
 like "$out" 'refused=100 refused_503=100 held=1000' \
     "exactly the 100 past the cap were refused with 503 and closed; 1000 held"
 like "$out" 'retry_after=100' "each refusal says Retry-After"
+like "$out" 'length_ok=100' "each refusal's Content-Length is its body's length (it said 44 for 43 bytes)"
 like "$out" 'held_stats=HTTP/1.1_200_OK' "a held connection is still served during the flood"
 like "$out" 'held_file=HTTP/1.1_200_OK' "another gets a static file"
 
 # A new client while 1000 are held: refused, promptly, with 503.
 t0=$(date +%s%N)
 during=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/index.html")
+curl_status=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 is "$during" 503 "a new client during the flood gets 503"
+is "$curl_status" 0 "and curl reads the whole refusal (no byte announced and missing: curl exits 18 then)"
 ok $([ $ms -lt 2000 ] && echo 0 || echo 1) "and gets it promptly (${ms} ms)"
 rss1=$(server_rss_kb)
 fd1=$(server_fd_count)

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "escape.h"
-#include "hub.h"
+#include "core/buf.h"
+#include "core/escape.h"
+#include "core/hub.h"
 #include "static.h"
 #include "tap.h"
-#include "utf8.h"
+#include "core/utf8.h"
 
 static void test_hub(void)
 {

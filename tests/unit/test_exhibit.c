@@ -13,8 +13,8 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "article.h"
-#include "step.h"
+#include "teach/article.h"
+#include "teach/step.h"
 #include "tap.h"
 
 static int v4(const char *addr)

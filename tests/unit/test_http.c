@@ -7,12 +7,28 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "core/chunked.h"
+#include "core/http.h"
 #include "tap.h"
 
 static int parse(const char *s, struct http_request *req)
 {
-    return http_parse_request(s, strlen(s), req);
+    return http_parse_request(s, strlen(s), 0, req);
+}
+
+/* Decode a chunked body from scratch, in a writable copy (the decoder
+ * works in place), into out (out_max bytes at most). */
+static long decode(const char *body, size_t len, char *out, size_t out_max, size_t *out_len)
+{
+    char copy[512];
+    struct http_chunked st = { 0, 0, 0, 0 };
+    if (len > sizeof copy)
+        return -1;
+    memcpy(copy, body, len);
+    long n = http_decode_chunked(&st, copy, len, out_max);
+    *out_len = st.out_len;
+    memcpy(out, copy, st.out_len);
+    return n;
 }
 
 static void expect_status(const char *raw, int status, const char *what)
@@ -34,11 +50,20 @@ static void test_valid_byte_by_byte(void)
     struct http_request req;
     int all_need_more = 1;
     for (size_t i = 0; i < len; i++) {
-        if (http_parse_request(raw, i, &req) != HTTP_NEED_MORE)
+        if (http_parse_request(raw, i, 0, &req) != HTTP_NEED_MORE)
             all_need_more = 0;
     }
     tap_ok(all_need_more, "every proper prefix of a request needs more");
-    tap_ok(http_parse_request(raw, len, &req) == (int)len, "the whole head is consumed");
+    /* The same, resumed: each call says how much the last one saw. */
+    int resumed_need_more = 1;
+    for (size_t i = 1; i < len; i++) {
+        if (http_parse_request(raw, i, i - 1, &req) != HTTP_NEED_MORE)
+            resumed_need_more = 0;
+    }
+    tap_ok(resumed_need_more, "and so does every prefix when the parser resumes (last_len)");
+    tap_ok(http_parse_request(raw, len, len - 1, &req) == (int)len,
+           "resumed, the whole head is found by its last byte");
+    tap_ok(http_parse_request(raw, len, 0, &req) == (int)len, "the whole head is consumed");
     tap_ok(req.method_len == 3 && memcmp(req.method, "GET", 3) == 0, "method");
     tap_ok(req.path_len == 5 && memcmp(req.path, "/poll", 5) == 0, "path");
     tap_ok(req.query_len == 15 && memcmp(req.query, "after=5&wait=10", 15) == 0, "query");
@@ -64,7 +89,7 @@ static void test_pipelined(void)
            "the first head of a pipeline ends at its blank line");
     tap_ok(req.body_kind == HTTP_BODY_LENGTH && req.content_length == 5, "Content-Length: 5");
     const char *next = raw + n + 5;
-    tap_ok(http_parse_request(next, strlen(next), &req) == (int)strlen(next), "the second request parses after the body");
+    tap_ok(http_parse_request(next, strlen(next), 0, &req) == (int)strlen(next), "the second request parses after the body");
     tap_ok(http_method_is(&req, "GET"), "and is the GET");
 }
 
@@ -161,13 +186,13 @@ static void test_refusals(void)
 
     struct http_request req;
     const char nul[] = "GET / HTTP/1.1\r\nHost: a\0\r\n\r\n";
-    tap_ok(http_parse_request(nul, sizeof nul - 1, &req) == -400, "NUL in the head -> 400");
+    tap_ok(http_parse_request(nul, sizeof nul - 1, 0, &req) == -400, "NUL in the head -> 400");
 
     memset(big, 'a', sizeof big);
     memcpy(big, "GET /", 5);
-    tap_ok(http_parse_request(big, sizeof big, &req) == -414, "an endless request target -> 414");
+    tap_ok(http_parse_request(big, sizeof big, 0, &req) == -414, "an endless request target -> 414");
     memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
-    tap_ok(http_parse_request(big, sizeof big, &req) == -431, "an endless header section -> 431");
+    tap_ok(http_parse_request(big, sizeof big, 0, &req) == -431, "an endless header section -> 431");
 
     char many[4096] = "GET / HTTP/1.1\r\nHost: a\r\n";
     for (int i = 0; i < HTTP_MAX_HEADERS; i++)
@@ -184,19 +209,33 @@ static void test_chunked(void)
     size_t whole = strlen(body) - 4;
     int all_need_more = 1;
     for (size_t i = 0; i < whole; i++) {
-        if (http_decode_chunked(body, i, out, sizeof out, &out_len) != HTTP_NEED_MORE)
+        if (decode(body, i, out, sizeof out, &out_len) != HTTP_NEED_MORE)
             all_need_more = 0;
     }
     tap_ok(all_need_more, "every prefix of a chunked body needs more");
-    long n = http_decode_chunked(body, strlen(body), out, sizeof out, &out_len);
+    long n = decode(body, strlen(body), out, sizeof out, &out_len);
     tap_ok(n == (long)whole && out_len == 11 && memcmp(out, "hello world", 11) == 0,
            "chunks, an extension and a trailer decode to 'hello world'");
-    tap_ok(http_decode_chunked("zz\r\n", 4, out, sizeof out, &out_len) == -400, "a bad chunk size -> 400");
-    tap_ok(http_decode_chunked("5 \r\nhello\r\n0\r\n\r\n", 17, out, sizeof out, &out_len) == -400, "junk after the size -> 400");
-    tap_ok(http_decode_chunked("5\r\nhelloXX0\r\n\r\n", 15, out, sizeof out, &out_len) == -400, "no CRLF after the data -> 400");
-    tap_ok(http_decode_chunked("5\nhello\r\n", 10, out, sizeof out, &out_len) == -400, "bare LF after the size -> 400");
-    tap_ok(http_decode_chunked("ffffffffffffffffffff\r\n", 22, out, sizeof out, &out_len) == -413, "a giant chunk -> 413");
-    tap_ok(http_decode_chunked("41\r\n", 4, out, sizeof out, &out_len) == -413, "a chunk larger than the buffer -> 413");
+    /* Resumed: one state, fed a byte more each time, in one buffer. */
+    {
+        char grow[128];
+        struct http_chunked st = { 0, 0, 0, 0 };
+        long r = HTTP_NEED_MORE;
+        size_t fed = 0;
+        while (r == HTTP_NEED_MORE && fed < strlen(body)) {
+            grow[fed] = body[fed];
+            fed++;
+            r = http_decode_chunked(&st, grow, fed, sizeof out);
+        }
+        tap_ok(r == (long)whole && st.out_len == 11 && memcmp(grow, "hello world", 11) == 0,
+               "fed a byte at a time, it resumes where it stopped and ends at the same byte");
+    }
+    tap_ok(decode("zz\r\n", 4, out, sizeof out, &out_len) == -400, "a bad chunk size -> 400");
+    tap_ok(decode("5 \r\nhello\r\n0\r\n\r\n", 17, out, sizeof out, &out_len) == -400, "junk after the size -> 400");
+    tap_ok(decode("5\r\nhelloXX0\r\n\r\n", 15, out, sizeof out, &out_len) == -400, "no CRLF after the data -> 400");
+    tap_ok(decode("5\nhello\r\n", 10, out, sizeof out, &out_len) == -400, "bare LF after the size -> 400");
+    tap_ok(decode("ffffffffffffffffffff\r\n", 22, out, sizeof out, &out_len) == -413, "a giant chunk -> 413");
+    tap_ok(decode("41\r\n", 4, out, sizeof out, &out_len) == -413, "a chunk larger than the buffer -> 413");
     /* RFC 9112 section 7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ) */
     {
         static const char *const good[] = {
@@ -211,12 +250,12 @@ static void test_chunked(void)
             "5\r\nhello\r\n0\r\nX : v\r\n\r\n",
         };
         for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-            long r = http_decode_chunked(good[i], strlen(good[i]), out, sizeof out, &out_len);
+            long r = decode(good[i], strlen(good[i]), out, sizeof out, &out_len);
             tap_ok(r == (long)strlen(good[i]) && out_len == 5 && memcmp(out, "hello", 5) == 0,
                    "chunked body %zu with extensions/trailers decodes (got %ld)", i, r);
         }
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-            tap_ok(http_decode_chunked(bad[i], strlen(bad[i]), out, sizeof out, &out_len) == -400,
+            tap_ok(decode(bad[i], strlen(bad[i]), out, sizeof out, &out_len) == -400,
                    "malformed chunk-ext or trailer %zu -> 400", i);
     }
 }
@@ -294,6 +333,53 @@ static void test_target_forms(void)
     expect_target("*", "*", NULL);   /* section 3.2.4, OPTIONS only */
 }
 
+/* Resuming does not read again what an earlier call already read: the
+ * head scan starts at last_len (picohttpparser's rule) and the chunked
+ * decoder at the chunk where it stopped.  Shown by a byte the earlier
+ * call never saw and a fresh call refuses: the resumed call looks past
+ * it.  (The scan used to restart at byte 0 on every read, quadratic for
+ * a head sent a byte at a time.) */
+static void test_resume(void)
+{
+    struct http_request req;
+    /* A NUL inside the part already scanned, as if it had been
+     * overwritten after the scan. */
+    char head[] = "GET / HTTP/1.1\r\nX-A: b\0c\r\nX-B: d";
+    size_t len = sizeof head - 1;
+    tap_ok(http_parse_request(head, len, 0, &req) == -400,
+           "from scratch, a NUL in the head is refused at once");
+    tap_ok(http_parse_request(head, len, len - 3, &req) == HTTP_NEED_MORE,
+           "resumed at last_len, the bytes before it are not scanned again");
+
+    /* The decoder's state has moved past the first, complete chunk while
+     * the second is still arriving: the next call starts there. */
+    char body[] = "5\r\nhello\r\n6\r\n wo";
+    struct http_chunked st = { 0, 0, 0, 0 };
+    tap_ok(http_decode_chunked(&st, body, sizeof body - 1, 64) == HTTP_NEED_MORE
+           && st.out_len == 5 && memcmp(body, "hello", 5) == 0 && st.pos == 10,
+           "a complete chunk is decoded and passed; the next starts at its size line");
+    body[8] = 'X';   /* the CR after its data: framing read once, never again */
+    tap_ok(http_decode_chunked(&st, body, sizeof body - 1, 64) == HTTP_NEED_MORE,
+           "resumed, the decoder does not read the first chunk's framing again");
+}
+
+/* Every status the server answers with has its reason phrase (429 was
+ * "Unknown" in step mode's "too many step requests waiting"). */
+static void test_status_texts(void)
+{
+    static const int sent[] = { 101, 200, 204, 400, 403, 404, 405, 408, 413,
+                                414, 426, 429, 431, 500, 501, 503, 505 };
+    int all = 1;
+    for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
+        if (strcmp(http_status_text(sent[i]), "Unknown") == 0) {
+            all = 0;
+            tap_diag("no reason phrase for %d", sent[i]);
+        }
+    }
+    tap_ok(all, "every status the server sends has a reason phrase");
+    tap_ok(strcmp(http_status_text(429), "Too Many Requests") == 0, "429 Too Many Requests");
+}
+
 int main(void)
 {
     test_valid_byte_by_byte();
@@ -304,5 +390,7 @@ int main(void)
     test_target_forms();
     test_list_next();
     test_helpers();
+    test_resume();
+    test_status_texts();
     return tap_done();
 }

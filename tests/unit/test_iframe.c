@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "hub.h"
-#include "iframe.h"
+#include "core/buf.h"
+#include "core/hub.h"
+#include "core/iframe_proto.h"
 #include "tap.h"
 
 /* Occurrences of needle in the n bytes at hay, ASCII case-insensitive

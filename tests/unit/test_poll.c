@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "poll.h"
+#include "core/poll_proto.h"
 #include "tap.h"
 
 static int callback_ok(const char *s)
@@ -81,12 +81,12 @@ static void test_iframe_origin(void)
     struct poll_query q;
     const char *error;
     struct http_request req;
-    char out[POLL_ORIGIN_MAX + 1];
+    char out[HTTP_ORIGIN_MAX + 1];
     static const char good[] = "GET /poll/iframe HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n";
     static const char evil[] = "GET /poll/iframe HTTP/1.1\r\nHost: a\"b\r\n\r\n";
 
     parse("origin=https://example.org", &q, &error);
-    tap_ok(http_parse_request(good, sizeof good - 1, &req) > 0
+    tap_ok(http_parse_request(good, sizeof good - 1, 0, &req) > 0
            && poll_iframe_origin(&q, &req, out, sizeof out) == 0
            && strcmp(out, "https://example.org") == 0, "origin= wins over Host");
     parse("", &q, &error);
@@ -94,14 +94,14 @@ static void test_iframe_origin(void)
            && strcmp(out, "http://127.0.0.1:3000") == 0, "without origin=, http:// + Host");
     /* The parser refuses such a Host (RFC 9112 3.2); poll_iframe_origin
      * checks again, so give it the value past the parser. */
-    tap_ok(http_parse_request(evil, sizeof evil - 1, &req) == -400, "the parser refuses a Host with a quote");
-    tap_ok(http_parse_request(good, sizeof good - 1, &req) > 0, "parse a good request");
+    tap_ok(http_parse_request(evil, sizeof evil - 1, 0, &req) == -400, "the parser refuses a Host with a quote");
+    tap_ok(http_parse_request(good, sizeof good - 1, 0, &req) > 0, "parse a good request");
     req.headers[0].value = "a\"b";
     req.headers[0].value_len = 3;
     tap_ok(poll_iframe_origin(&q, &req, out, sizeof out) == -1,
            "a Host with a quote is no origin");
     static const char absolute[] = "GET http://127.0.0.1:4000/poll/iframe HTTP/1.1\r\nHost: other:1\r\n\r\n";
-    tap_ok(http_parse_request(absolute, sizeof absolute - 1, &req) > 0
+    tap_ok(http_parse_request(absolute, sizeof absolute - 1, 0, &req) > 0
            && poll_iframe_origin(&q, &req, out, sizeof out) == 0
            && strcmp(out, "http://127.0.0.1:4000") == 0,
            "absolute-form: the default origin is the target's host, not Host (RFC 9112 3.2.2)");

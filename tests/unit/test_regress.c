@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "http.h"
+#include "core/http.h"
 #include "tap.h"
 
 enum { LONG_METHOD = 4200 };   /* past the request-line limit, head still < 8192 */
@@ -21,11 +21,11 @@ static void long_method_is_refused_however_it_arrives(void)
     strcpy(req_bytes + LONG_METHOD, " / HTTP/1.1\r\nHost: a\r\n\r\n");
     size_t len = strlen(req_bytes);
 
-    tap_ok(http_parse_request(req_bytes, LONG_METHOD, &req) == -414,
+    tap_ok(http_parse_request(req_bytes, LONG_METHOD, 0, &req) == -414,
            "a 4200-byte method, incomplete: 414");
-    tap_ok(http_parse_request(req_bytes, len, &req) == -414,
+    tap_ok(http_parse_request(req_bytes, len, 0, &req) == -414,
            "the same request, complete: 414 too");
-    tap_ok(http_parse_request(req_bytes, len - 1, &req) == -414,
+    tap_ok(http_parse_request(req_bytes, len - 1, 0, &req) == -414,
            "and one byte short of complete: 414");
 
     /* The limit itself still passes: a 4096-byte target with GET. */
@@ -33,7 +33,7 @@ static void long_method_is_refused_however_it_arrives(void)
     memcpy(ok_bytes, "GET /", 5);
     memset(ok_bytes + 5, 'a', HTTP_MAX_TARGET_BYTES - 1);
     strcpy(ok_bytes + 4 + HTTP_MAX_TARGET_BYTES, " HTTP/1.1\r\nHost: a\r\n\r\n");
-    tap_ok(http_parse_request(ok_bytes, strlen(ok_bytes), &req) > 0,
+    tap_ok(http_parse_request(ok_bytes, strlen(ok_bytes), 0, &req) > 0,
            "a target of exactly HTTP_MAX_TARGET_BYTES is still accepted");
 }
 
@@ -50,11 +50,11 @@ static void long_target_in_a_big_head_is_414_however_it_arrives(void)
     memset(bytes + 5, 'a', TARGET - 1);
     strcpy(bytes + 4 + TARGET, " HTTP/1.1\r\nHost: a\r\n\r\n");
     size_t len = strlen(bytes);
-    tap_ok(http_parse_request(bytes, len, &req) == -414,
+    tap_ok(http_parse_request(bytes, len, 0, &req) == -414,
            "a 9000-byte target, complete head of 9 KB: 414");
-    tap_ok(http_parse_request(bytes, 8200, &req) == -414,
+    tap_ok(http_parse_request(bytes, 8200, 0, &req) == -414,
            "the same, cut inside the target past 8192 bytes: 414");
-    tap_ok(http_parse_request(bytes, len - 1, &req) == -414,
+    tap_ok(http_parse_request(bytes, len - 1, 0, &req) == -414,
            "the same, one byte short of complete: 414");
 }
 

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "buf.h"
-#include "sse.h"
+#include "core/buf.h"
+#include "core/sse_proto.h"
 #include "tap.h"
 
 enum { MAX_EVENTS = 8, FIELD_MAX = 4096 };

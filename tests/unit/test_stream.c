@@ -1,5 +1,5 @@
 /*
- * test_stream.c - the pure parts of stream.c (stream.h): the query of
+ * test_stream.c - the pure half of stream.c (core/stream_proto.h): the query of
  * GET /stream and /stream/xhr, one NDJSON line per hub event, the notice
  * lines, counting and cutting UTF-8 characters, and the event-stream
  * pieces of POST /stream/reply.
@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "buf.h"
-#include "hub.h"
-#include "stream.h"
+#include "core/buf.h"
+#include "core/hub.h"
+#include "core/stream_proto.h"
 #include "tap.h"
 
 /* ---- helpers ---- */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "base64.h"
-#include "buf.h"
-#include "wire.h"
+#include "core/buf.h"
+#include "teach/wire.h"
 #include "tap.h"
 
 static struct wire_ring ring;

@@ -5,9 +5,9 @@
  */
 #include <string.h>
 
-#include "http.h"
+#include "core/http.h"
 #include "tap.h"
-#include "ws.h"
+#include "core/ws_proto.h"
 
 /* Parse a header given as bytes; returns the parser's answer. */
 static int parse(const unsigned char *b, size_t n, enum ws_sender s,
@@ -165,7 +165,7 @@ static void test_close(void)
 static int handshake(const char *req_text)
 {
     struct http_request req;
-    int rc = http_parse_request(req_text, strlen(req_text), &req);
+    int rc = http_parse_request(req_text, strlen(req_text), 0, &req);
     if (rc <= 0)
         return -1;
     return ws_check_handshake(&req);
@@ -219,12 +219,12 @@ static void test_handshake(void)
     static const char spaced[] = "GET / HTTP/1.1\r\n" GOOD_HEADERS
         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat echo\r\n\r\n";
     static const char *const echo_only[] = { "echo", NULL };
-    http_parse_request(spaced, strlen(spaced), &req);
+    http_parse_request(spaced, strlen(spaced), 0, &req);
     tap_ok(ws_select_protocol(&req, echo_only) == NULL,
            "'chat echo' is one malformed list element, not echo");
     static const char ows[] = "GET / HTTP/1.1\r\n" GOOD_HEADERS
         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat ,\techo \r\n\r\n";
-    http_parse_request(ows, strlen(ows), &req);
+    http_parse_request(ows, strlen(ows), 0, &req);
     tap_ok(ws_select_protocol(&req, echo_only) != NULL,
            "whitespace around list elements is allowed");
 
@@ -233,7 +233,7 @@ static void test_handshake(void)
         "Sec-WebSocket-Protocol: echo\r\n\r\n";
     static const char *const ours[] = { "echo", NULL };
     static const char *const none[] = { "mqtt", NULL };
-    http_parse_request(with_protocols, strlen(with_protocols), &req);
+    http_parse_request(with_protocols, strlen(with_protocols), 0, &req);
     const char *p = ws_select_protocol(&req, ours);
     tap_ok(p != NULL && strcmp(p, "echo") == 0, "selects echo from a list over two fields");
     tap_ok(ws_select_protocol(&req, none) == NULL, "selects none when nothing matches");
