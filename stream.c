@@ -112,7 +112,6 @@ enum {
     STREAM_CATCHUP_POLL_MS = 10,    /* then look again this often */
     STREAM_STALL_TIMEOUT_MS = 30 * 1000, /* a reader that takes nothing for
                                        this long while being caught up is dropped */
-    STREAM_NOTICE_MAX_BYTES = 128,  /* one notice line */
     /* One reply event: a character is at most 6 bytes once JSON-escaped,
      * plus "data: {"text":""}" (or the done event) and the blank line. */
     STREAM_EVENT_OVERHEAD = 64
@@ -146,25 +145,17 @@ struct ndjson_stream {
 /* End the response with the last chunk; the loop flushes and closes. */
 static void end_stream(struct conn *c, struct ndjson_stream *st)
 {
-    if (st->ended)
-        return;
     st->ended = 1;
     conn_set_timer(c, 0);
     conn_end_stream(c);
 }
 
-/* Send one rendered line as one chunk.  0, or -1 once the connection is
- * being dropped (a reader too slow, or out of memory). */
-static int send_line(struct conn *c, struct ndjson_stream *st, struct buf *line)
+/* Send one line as one chunk.  0, or -1 once the connection is being
+ * dropped (a reader too slow). */
+static int send_line(struct conn *c, struct ndjson_stream *st, const char *line, size_t len)
 {
-    if (line->data == NULL) {        /* rendering ran out of memory */
-        conn_drop(c, "out_of_memory");
-        return -1;
-    }
-    int rc = conn_write_chunk(c, line->data, line->len);
-    st->body_bytes += line->len;
-    buf_free(line);
-    return rc;
+    st->body_bytes += len;
+    return conn_write_chunk(c, line, len);
 }
 
 /* The XHR rotation: the first line boundary past the limit ends this
@@ -184,10 +175,15 @@ static int send_event(struct conn *c, struct ndjson_stream *st,
                       const struct hub_event *ev)
 {
     struct buf line = { NULL, 0, 0, ev->json_len + 1 };
-    if (stream_render_event(&line, ev) != 0)
-        buf_free(&line);
     st->next_id = ev->id + 1;
-    if (send_line(c, st, &line) != 0)
+    if (stream_render_event(&line, ev) != 0) {   /* out of memory */
+        buf_free(&line);
+        conn_drop(c, "out_of_memory");
+        return -1;
+    }
+    int rc = send_line(c, st, line.data, line.len);
+    buf_free(&line);
+    if (rc != 0)
         return -1;
     st->sent++;
     stats_count_delivery(st->technique);
@@ -202,14 +198,11 @@ static int send_event(struct conn *c, struct ndjson_stream *st,
  * will never get, and move its cursor past them. */
 static int send_missed(struct conn *c, struct ndjson_stream *st)
 {
+    char line[STREAM_NOTICE_MAX];
     struct hub_range r = hub_after(st->next_id - 1);
-    struct buf line = { NULL, 0, 0, STREAM_NOTICE_MAX_BYTES };
-    if (stream_render_missed(&line, r.missed, r.first - 1) != 0)
-        buf_free(&line);
+    size_t n = stream_notice_missed(line, r.missed, r.first - 1);
     st->next_id = r.first;
-    if (send_line(c, st, &line) != 0)
-        return -1;
-    return rotate_if_full(c, st);
+    return send_line(c, st, line, n) != 0 ? -1 : rotate_if_full(c, st);
 }
 
 /* Send every event from st->next_id to the newest, pausing while the
@@ -235,27 +228,22 @@ static void pump(struct conn *c, struct ndjson_stream *st)
 static void ndjson_on_event(struct conn *c, const struct hub_event *ev)
 {
     struct ndjson_stream *st = c->tech;
-    if (st->ended)
-        return;
-    if (st->next_id == ev->id) {
-        /* Live: write it now, whatever is unsent.  A reader that stops
-         * reading reaches CONN_OUTPUT_MAX and is dropped as a
-         * slow_consumer (conn_write_chunk) instead of holding ever more
-         * memory. */
+    /* Live: write it now, whatever is unsent.  A reader that stops
+     * reading reaches CONN_OUTPUT_MAX and is dropped as a slow_consumer
+     * (conn_write_chunk) instead of holding ever more memory. */
+    if (!st->ended && st->next_id == ev->id)
         send_event(c, st, ev);
-        return;
-    }
-    pump(c, st);   /* still replaying the ring: this event waits its turn */
+    else
+        pump(c, st);   /* replaying the ring: this event waits its turn
+                          (or the stream ended: pump writes nothing) */
 }
 
 /* Only set while a replay is paused: go on, or drop a reader that has
  * taken nothing for STREAM_STALL_TIMEOUT_MS. */
 static void ndjson_on_timer(struct conn *c)
 {
-    struct ndjson_stream *st = c->tech;
+    struct ndjson_stream *st = c->tech;   /* (end_stream cancels the timer) */
     int64_t now = clock_now_ms();
-    if (st->ended)
-        return;
     if (c->bytes_sent != st->progress_bytes) {
         st->progress_bytes = c->bytes_sent;
         st->progress_ms = now;
@@ -270,7 +258,9 @@ static void ndjson_on_timer(struct conn *c)
  * reconnect with their cursor, into the next run if there is one. */
 static void ndjson_on_shutdown(struct conn *c)
 {
-    end_stream(c, c->tech);
+    struct ndjson_stream *st = c->tech;
+    if (!st->ended)   /* (else its last bytes are still going out) */
+        end_stream(c, st);
 }
 
 static void ndjson_on_close(struct conn *c)
@@ -304,10 +294,9 @@ static uint64_t first_due(struct conn *c, struct ndjson_stream *st,
      * told so, then starts the same way. */
     uint64_t start = newest > 0 ? newest : 1;
     if (q->has_after) {
-        struct buf line = { NULL, 0, 0, STREAM_NOTICE_MAX_BYTES };
-        if (stream_render_reset(&line, start - 1) != 0)
-            buf_free(&line);
-        if (send_line(c, st, &line) == 0)
+        char line[STREAM_NOTICE_MAX];
+        size_t n = stream_notice_reset(line, start - 1);
+        if (send_line(c, st, line, n) == 0)
             rotate_if_full(c, st);
     }
     return start;
@@ -412,9 +401,7 @@ static void reply_finish(struct conn *c, struct reply *r)
 /* One piece per tick, then the end. */
 static void reply_on_timer(struct conn *c)
 {
-    struct reply *r = c->tech;
-    if (r->ended)
-        return;
+    struct reply *r = c->tech;            /* (reply_finish cancels the timer) */
     if (reply_send_piece(c, r, r->chars_per_piece) != 0)
         return;
     if (r->pos == r->len)
@@ -428,22 +415,16 @@ static void reply_on_timer(struct conn *c)
 static void reply_on_shutdown(struct conn *c)
 {
     struct reply *r = c->tech;
-    if (r->ended)
-        return;
-    if (r->pos < r->len && reply_send_piece(c, r, r->len) != 0)
-        return;
-    reply_finish(c, r);
-}
-
-static void reply_free(struct reply *r)
-{
-    mem_free(r->text);
-    mem_free(r);
+    /* Not ended, so some of it is still to send (it ends at its last piece). */
+    if (!r->ended && reply_send_piece(c, r, r->len) == 0)
+        reply_finish(c, r);
 }
 
 static void reply_on_close(struct conn *c)
 {
-    reply_free(c->tech);
+    struct reply *r = c->tech;
+    mem_free(r->text);
+    mem_free(r);
     c->tech = NULL;
 }
 
@@ -510,11 +491,10 @@ void stream_handle_reply(struct conn *c, const struct http_request *req)
         return;
     }
     /* The event-stream format over a POST: EventSource cannot send one,
-     * so the page reads this with fetch() and parses it itself. */
-    if (conn_start_stream(c, 200, "text/event-stream", stream_headers) != 0) {
-        reply_free(r);                  /* (only a HEAD gets no body) */
-        return;
-    }
+     * so the page reads this with fetch() and parses it itself.  The
+     * route takes POST only, so this is never a HEAD: the stream starts
+     * (conn_start_stream returns 1 only for a HEAD). */
+    conn_start_stream(c, 200, "text/event-stream", stream_headers);
     conn_enter(c, CONN_STREAM_REPLY, TECH_STREAM_REPLY, &reply_ops, r);
     reply_on_timer(c);   /* the first piece at once, then one per tick */
 }

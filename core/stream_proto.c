@@ -75,16 +75,18 @@ int stream_render_event(struct buf *b, const struct hub_event *ev)
     return buf_append(b, "\n", 1);
 }
 
-int stream_render_missed(struct buf *b, uint64_t missed, uint64_t last)
+size_t stream_notice_missed(char out[STREAM_NOTICE_MAX], uint64_t missed, uint64_t last)
 {
-    return buf_printf(b, "{\"notice\":\"missed\",\"missed\":%llu,\"last\":%llu}\n",
-                      (unsigned long long)missed, (unsigned long long)last);
+    int n = snprintf(out, STREAM_NOTICE_MAX, "{\"notice\":\"missed\",\"missed\":%llu,\"last\":%llu}\n",
+                     (unsigned long long)missed, (unsigned long long)last);
+    return (size_t)n;
 }
 
-int stream_render_reset(struct buf *b, uint64_t last)
+size_t stream_notice_reset(char out[STREAM_NOTICE_MAX], uint64_t last)
 {
-    return buf_printf(b, "{\"notice\":\"reset\",\"last\":%llu}\n",
-                      (unsigned long long)last);
+    int n = snprintf(out, STREAM_NOTICE_MAX, "{\"notice\":\"reset\",\"last\":%llu}\n",
+                     (unsigned long long)last);
+    return (size_t)n;
 }
 
 /* 1 for the first byte of a UTF-8 sequence (not 10xxxxxx). */

@@ -31,6 +31,7 @@ enum {
     STREAM_XHR_LIMIT_MAX = 16 * 1024 * 1024,   /* largest ?limit= */
     STREAM_CLOSE_AFTER_MAX = 1000000,          /* largest ?closeAfter= */
     STREAM_PARAM_MAX = 32,                     /* bytes of a parameter we read */
+    STREAM_NOTICE_MAX = 96,                    /* bytes of a notice line */
 
     /* POST /stream/reply: one piece every STREAM_REPLY_TICK_MS.  A piece
      * is one character, as a chat page shows a reply typed out, but no
@@ -58,18 +59,18 @@ int stream_parse_query(const char *query, size_t len, int xhr,
 /* Append one NDJSON line: the event's JSON and LF.  0, or -1 if b is full. */
 int stream_render_event(struct buf *b, const struct hub_event *ev);
 
-/* Append a notice line, a JSON object with no "id" (so a client that
- * reads events by id passes over it):
+/* Write a notice line into out (STREAM_NOTICE_MAX bytes), a JSON object
+ * with no "id" (so a client that reads events by id passes over it):
  *
  *   {"notice":"missed","missed":K,"last":L}   K events after the client's
  *                                             cursor left the ring
  *   {"notice":"reset","last":L}               the cursor was newer than
  *                                             every event (an earlier run)
  *
- * L is the id the stream goes on after: the client's new cursor.
- * 0, or -1 if b is full. */
-int stream_render_missed(struct buf *b, uint64_t missed, uint64_t last);
-int stream_render_reset(struct buf *b, uint64_t last);
+ * L is the id the stream goes on after: the client's new cursor.  Returns
+ * the line's length (it always fits: two 20-digit numbers at most). */
+size_t stream_notice_missed(char out[STREAM_NOTICE_MAX], uint64_t missed, uint64_t last);
+size_t stream_notice_reset(char out[STREAM_NOTICE_MAX], uint64_t last);
 
 /* The number of characters (code points) in valid UTF-8 s[0..len). */
 size_t stream_utf8_chars(const char *s, size_t len);

@@ -127,12 +127,14 @@ static void test_lines(void)
            "... and its JSON string decodes to exactly what was published");
     buf_free(&b);
 
-    stream_render_missed(&b, 5, 40);
-    bytes_are(&b, "{\"notice\":\"missed\",\"missed\":5,\"last\":40}\n", "the missed notice");
-    buf_free(&b);
-    stream_render_reset(&b, 7);
-    bytes_are(&b, "{\"notice\":\"reset\",\"last\":7}\n", "the reset notice");
-    buf_free(&b);
+    char notice[STREAM_NOTICE_MAX];
+    size_t n = stream_notice_missed(notice, 5, 40);
+    tap_ok(n == 41 && memcmp(notice, "{\"notice\":\"missed\",\"missed\":5,\"last\":40}\n", n) == 0,
+           "the missed notice");
+    n = stream_notice_reset(notice, 7);
+    tap_ok(n == 28 && memcmp(notice, "{\"notice\":\"reset\",\"last\":7}\n", n) == 0, "the reset notice");
+    n = stream_notice_missed(notice, UINT64_MAX, UINT64_MAX);
+    tap_ok(n < STREAM_NOTICE_MAX && notice[n - 1] == '\n', "the longest notice fits (%zu bytes)", n);
 
     struct buf small = { NULL, 0, 0, 8 };
     tap_ok(stream_render_event(&small, ev) == -1, "a full buffer is an error, not a cut line");
