@@ -19,7 +19,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # loop, the techniques, the teaching modes, the route table, main.
 CORE_SRC  = $(wildcard core/*.c) sha1.c base64.c
 NET_SRC   = $(wildcard net/*.c)
-TECH_SRC  = poll.c iframe.c ws.c sse.c static.c
+TECH_SRC  = poll.c iframe.c ws.c sse.c stream.c static.c
 TEACH_SRC = $(wildcard teach/*.c)
 LIB_SRC   = $(CORE_SRC) $(NET_SRC) $(TECH_SRC) $(TEACH_SRC) routes.c
 SRC       = $(LIB_SRC) server.c
@@ -226,7 +226,7 @@ clean:
 # each workload needs), npm ws, the article's nodejs-websocket and SSE
 # servers (installed by npm into $(BENCH_NODE), never committed) and
 # nginx where installed.  BENCH_QUICK=1 makes either a few-second run.
-BENCH_SRC  = bench/bench.c bench/compare.c bench/client.c bench/proc.c bench/svg.c bench/workloads.c
+BENCH_SRC  = bench/bench.c bench/compare.c bench/client.c bench/proc.c bench/svg.c bench/workloads.c bench/reply.c
 BENCH_OBJ  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.o)
 BENCH_BIN  = $(BUILD)/bench/bench
 BENCH_NODE = $(BUILD)/bench/node

@@ -23,6 +23,7 @@
 #include "poll.h"
 #include "sse.h"
 #include "static.h"
+#include "stream.h"
 #include "teach/article.h"
 #include "teach/source.h"
 #include "teach/step.h"
@@ -54,6 +55,12 @@ const struct route routes[] = {
       "WebSocket: every event as JSON; text sent is published" },
     { "/sseStream", "GET, HEAD", sse_handle,                         /* ARTICLE §5 */
       "[?lastEventId=N][&closeAfter=N]: Server-Sent Events, resumable with Last-Event-ID" },
+    { "/stream", "GET, HEAD", stream_handle_fetch,                   /* ARTICLE §2 */
+      "[?after=N][&closeAfter=N]: NDJSON, one event per line, for fetch() streaming" },
+    { "/stream/xhr", "GET, HEAD", stream_handle_xhr,                 /* ARTICLE §2 */
+      "[?after=N][&limit=BYTES]: the same lines for XHR, ended past limit (default 131072)" },
+    { "/stream/reply", "POST", stream_handle_reply,            /* ARTICLE §2, §4.5 */
+      "the echo of the UTF-8 body, streamed as text/event-stream a character at a time" },
     /* Article mode (article.c): 404 unless ./server --article-mode. */
     { "/article/state", "GET, HEAD", article_handle_state,
       "article mode: JSON, writes the article's leaked intervals would have made" },

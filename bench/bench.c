@@ -122,6 +122,9 @@ int run_once(const char *cmd, const struct wl *w, union wl_result *out)
     case WL_LATENCY:
         rc = wl_latency(s.port, w->tech, w->subs, plan.messages, plan.spacing_ms, &out->lat);
         break;
+    case WL_REPLY:
+        rc = wl_reply(s.port, w->subs, plan.replies, &out->reply);
+        break;
     }
     if (!server_alive(&s)) {
         fprintf(stderr, "bench: the server `%s` died during the workload\n", cmd);
@@ -354,6 +357,52 @@ static void bench_static_rows(void)
         fmt_num(a, sizeof a, r.per_s), fmt_num(b, sizeof b, r.p50_us), fmt_num(c, sizeof c, r.p99_us));
 }
 
+/* The streamed reply (POST /stream/reply): not a fan-out but one
+ * request's answer, paced by the server, so its figures are the time to
+ * the first piece and to the done event. */
+static void bench_reply_rows(void)
+{
+    char a[32], b[32], c[32], d[32], e[32], f[32];
+    static const int sizes[2] = { 1, REPLY_CLIENTS_MANY };
+    out("## Streamed reply (POST /stream/reply)\n\n");
+    out("Each client POSTs \"%s\" %d time%s, one reply after the other (a reply is the "
+        "last response on its connection).  The reply, \"服务端已收到信息，您的信息是%s\", is "
+        "%zu characters, one piece every 30 ms (STREAM_REPLY_TICK_MS), so the time to the "
+        "done event is paced by the server; the time to the first piece is its own latency.  "
+        "Requests and bytes per reply are the server's /stats counters.\n\n",
+        REPLY_MESSAGE, plan.replies, plan.replies == 1 ? "" : "s", REPLY_MESSAGE,
+        (size_t)REPLY_PREFIX_CHARS + sizeof REPLY_MESSAGE - 1);
+    out("| clients | replies | first piece p50 ms | p99 ms | done p50 ms | p99 ms | requests/reply | bytes/reply |\n");
+    out("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int k = 0; k < 2; k++) {
+        struct wl w = { WL_REPLY, 0, 0, FANOUT_SSE, IDLE_WS, T_WS_HUB, sizes[k] };
+        double v[6][RUNS];
+        uint64_t got = 0, expected = 0;
+        int ok = 1;
+        for (int i = 0; i < plan.runs; i++) {
+            union wl_result u;
+            if (run_once(ours_cmd, &w, &u) != 0)
+                ok = 0;
+            v[0][i] = u.reply.first_p50_ms;
+            v[1][i] = u.reply.first_p99_ms;
+            v[2][i] = u.reply.done_p50_ms;
+            v[3][i] = u.reply.done_p99_ms;
+            v[4][i] = u.reply.requests_per_reply;
+            v[5][i] = u.reply.bytes_per_reply;
+            got += u.reply.replies;
+            expected += u.reply.expected;
+        }
+        if (!ok)
+            failures++;
+        out("| %d | %llu/%llu%s | %s | %s | %s | %s | %s | %s |\n", sizes[k],
+            (unsigned long long)got, (unsigned long long)expected, ok ? "" : " (errors)",
+            fmt_num(a, sizeof a, median(v[0], plan.runs)), fmt_num(b, sizeof b, median(v[1], plan.runs)),
+            fmt_num(c, sizeof c, median(v[2], plan.runs)), fmt_num(d, sizeof d, median(v[3], plan.runs)),
+            fmt_num(e, sizeof e, median(v[4], plan.runs)), fmt_num(f, sizeof f, median(v[5], plan.runs)));
+    }
+    out("\n");
+}
+
 static void bench_ours(const char *outdir)
 {
     print_header("make bench: the C server");
@@ -367,6 +416,8 @@ static void bench_ours(const char *outdir)
         bench_idle_rows();
     if (wanted("static"))
         bench_static_rows();
+    if (wanted("reply"))
+        bench_reply_rows();
 }
 
 /* ------------------------------------------------------------------ */
@@ -413,6 +464,7 @@ int main(int argc, char **argv)
         plan.spacing_ms = 20;
         plan.duration_ms = 300;
         plan.idle_conns = 100;
+        plan.replies = 1;
     } else {
         plan.runs = RUNS;
         plan.big_subs = FULL_SUBSCRIBERS;
@@ -420,6 +472,7 @@ int main(int argc, char **argv)
         plan.spacing_ms = 50;
         plan.duration_ms = 2000;
         plan.idle_conns = FULL_SUBSCRIBERS;
+        plan.replies = 5;
     }
     snprintf(ours_cmd, sizeof ours_cmd, "%s -q -p 0 -r www", server_bin);
     snprintf(static_cmd, sizeof static_cmd, "%s -q -p 0 -r bench/www", server_bin);

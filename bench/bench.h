@@ -17,6 +17,7 @@ enum {
                                    (SERVER_MAX_CONNECTIONS); the publisher and
                                    /stats need some of the rest */
     QUICK_SUBSCRIBERS = 50,
+    REPLY_CLIENTS_MANY = 100,   /* streamed replies asked for at once */
     MAX_ROWS = 64,
     SECTION_PEERS = 2           /* bench-peers: peers beside ours and the limit */
 };
@@ -28,6 +29,7 @@ struct plan {
     int messages, spacing_ms;   /* latency: published per run, and how often */
     int duration_ms;            /* echo, fan-out, static */
     int idle_conns;
+    int replies;                /* streamed replies per client, one after the other */
 };
 
 extern struct plan plan;
@@ -36,7 +38,7 @@ extern const char *static_path;
 extern int failures;            /* workloads that had errors */
 
 /* ---- one workload on a fresh server ---- */
-enum wl_kind { WL_ECHO, WL_FANOUT, WL_STATIC, WL_IDLE, WL_LATENCY };
+enum wl_kind { WL_ECHO, WL_FANOUT, WL_STATIC, WL_IDLE, WL_LATENCY, WL_REPLY };
 
 struct wl {
     enum wl_kind kind;
@@ -44,13 +46,14 @@ struct wl {
     enum fanout_kind fanout;        /* fan-out */
     enum idle_kind idle;            /* idle */
     enum tech tech;                 /* latency */
-    int subs;                       /* latency, fan-out */
+    int subs;                       /* latency, fan-out; reply: clients */
 };
 
 union wl_result {
     struct rate_result rate;
     struct idle_result idle;
     struct latency_result lat;
+    struct reply_result reply;
 };
 
 /* Start `cmd`, run the workload, stop it.  0 on success. */
@@ -72,7 +75,7 @@ void out(const char *fmt, ...)
 const char *fmt_num(char *buf, size_t size, double v);
 /* The title, date, machine, mode and CPU placement. */
 void print_header(const char *what);
-/* BENCH_ONLY=echo (or latency, fanout, idle, static) runs one section. */
+/* BENCH_ONLY=echo (or latency, fanout, idle, static, reply) runs one section. */
 int wanted(const char *section);
 
 /* ---- svg.c ---- */

@@ -2,12 +2,13 @@
  * bench/workloads.c - see workloads.h.
  *
  * Each technique is read in its own wire format (the formats are in the
- * header comments of poll.c, iframe.c, ws.c and sse.c):
+ * header comments of poll.c, iframe.c, ws.c, sse.c and stream.c):
  *   - the four polls: HTTP/1.1 keep-alive responses with Content-Length;
  *     the body holds the events and "last":N, sent back as after=N;
- *   - the forever frame and SSE: one endless chunked response, read as it
- *     comes (a marker is whole inside one event, so chunk boundaries
- *     never split it);
+ *   - the forever frame, SSE and the fetch and XHR streams: one endless
+ *     chunked response, read as it comes (a marker is whole inside one
+ *     event, so chunk boundaries never split it).  The XHR stream ends
+ *     its response past 128 KiB; a run's few messages never get there;
  *   - WebSocket: the 101 handshake, then frames (RFC 6455 section 5.2).
  */
 #include "workloads.h"
@@ -27,11 +28,11 @@
 
 const char *const tech_label[T_COUNT] = {
     "short poll", "long poll", "iframe poll", "JSONP poll",
-    "forever frame", "WebSocket /hub", "SSE"
+    "forever frame", "WebSocket /hub", "SSE", "fetch stream", "XHR stream"
 };
 const char *const tech_stats[T_COUNT] = {
     "short_poll", "long_poll", "iframe_poll", "jsonp_poll",
-    "forever_frame", "websocket", "sse"
+    "forever_frame", "websocket", "sse", "fetch_stream", "xhr_stream"
 };
 
 enum {
@@ -132,10 +133,7 @@ static long http_get_blocking(int port, const char *path, char *out, size_t size
     return (long)got;
 }
 
-/* A technique's counters from /stats. */
-struct tech_counters { unsigned long long requests, bytes, deliveries; int ok; };
-
-static struct tech_counters read_stats(int port, const char *tech)
+struct tech_counters wl_read_stats(int port, const char *tech)
 {
     static char body[STATS_MAX_BYTES];
     struct tech_counters tc = { 0, 0, 0, 0 };
@@ -304,13 +302,23 @@ static void poll_connect(struct bc *c)
     send_poll(c);
 }
 
-/* ---- streams: forever frame, SSE ---- */
+/* ---- streams: forever frame, SSE, fetch and XHR streams ---- */
+
+static const char *stream_path(enum tech t)
+{
+    switch (t) {
+    case T_SSE: return "/sseStream";
+    case T_FETCH_STREAM: return "/stream";
+    case T_XHR_STREAM: return "/stream/xhr";
+    default: return "/iframeLongConnection";
+    }
+}
 
 static void stream_connect(struct bc *c)
 {
     struct sub *s = c->user;
     char req[256];
-    const char *path = s->tech == T_SSE ? "/sseStream" : "/iframeLongConnection";
+    const char *path = stream_path(s->tech);
     int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n",
                      path, c->port, s->tech == T_SSE ? "Accept: text/event-stream\r\n" : "");
     c->requests++;
@@ -425,7 +433,7 @@ static struct bc *open_subscriber(int port, struct sub *s)
             c->on_timer = poll_timer;
         return c;
     }
-    case T_FOREVER_FRAME: case T_SSE:
+    case T_FOREVER_FRAME: case T_SSE: case T_FETCH_STREAM: case T_XHR_STREAM:
         return bc_open(port, stream_connect, stream_input, s);
     default:
         return bc_open(port, hub_connect, hub_input, s);
@@ -622,11 +630,11 @@ int wl_latency(int port, enum tech t, int subscribers, int messages,
         loop_close_all();
         return -1;
     }
-    struct tech_counters before = read_stats(port, tech_stats[t]);
+    struct tech_counters before = wl_read_stats(port, tech_stats[t]);
     struct paced p = { messages, (int64_t)spacing_ms * 1000000, now_ns(), 0,
                        (int64_t)(SHORT_POLL_INTERVAL_MS + MESSAGE_TIMEOUT_MS) * 1000000 };
     loop_run(now_ns() + (int64_t)(messages * spacing_ms + 10000) * 1000000, paced_step, &p);
-    struct tech_counters after = read_stats(port, tech_stats[t]);
+    struct tech_counters after = wl_read_stats(port, tech_stats[t]);
 
     for (int i = 0; i < n_subs; i++) {
         r->delivered += subs[i].delivered;

@@ -18,10 +18,11 @@
 
 #include <stdint.h>
 
-/* The seven techniques, as the latency table lists them. */
+/* The seven techniques of the article and the two streams that correct
+ * its §2, as the latency table lists them. */
 enum tech {
     T_SHORT_POLL, T_LONG_POLL, T_IFRAME_POLL, T_JSONP_POLL,
-    T_FOREVER_FRAME, T_WS_HUB, T_SSE, T_COUNT
+    T_FOREVER_FRAME, T_WS_HUB, T_SSE, T_FETCH_STREAM, T_XHR_STREAM, T_COUNT
 };
 
 extern const char *const tech_label[T_COUNT];   /* "short poll", ... */
@@ -74,6 +75,27 @@ int wl_echo(int port, int conns, int depth, int duration_ms, struct rate_result 
 /* Keep-alive GET of `path` on STATIC_CONNECTIONS connections, one
  * request in flight each. */
 int wl_static(int port, const char *path, int duration_ms, struct rate_result *r);
+
+/* Streamed replies (POST /stream/reply): `clients` clients, each asking
+ * for `replies` replies one after the other (a reply is the last
+ * response on its connection, so each is a new one).  The message is
+ * REPLY_MESSAGE; its reply is paced by the server (STREAM_REPLY_TICK_MS
+ * per character), so what is measured is the time to the first piece and
+ * to the done event, and what each reply cost in requests and bytes. */
+#define REPLY_MESSAGE "BENCH"
+enum { REPLY_PREFIX_CHARS = 14 };   /* 服务端已收到信息，您的信息是, before the message */
+struct reply_result {
+    double first_p50_ms, first_p99_ms;   /* POST sent -> the first piece read */
+    double done_p50_ms, done_p99_ms;     /* POST sent -> the done event read */
+    uint64_t replies, expected;
+    double requests_per_reply, bytes_per_reply;   /* server's /stats */
+    int ok;
+};
+int wl_reply(int port, int clients, int replies, struct reply_result *r);
+
+/* A technique's counters from the server's /stats (ok = 0 if unread). */
+struct tech_counters { unsigned long long requests, bytes, deliveries; int ok; };
+struct tech_counters wl_read_stats(int port, const char *tech);
 
 /* Open `conns` idle connections (WebSocket /testSocket or /sseStream),
  * and report how much the server's RSS grew per connection. */

@@ -30,7 +30,9 @@ static int shutting_down;
 static const char *const state_names[CONN_STATE_COUNT] = {
     [CONN_READING] = "http", [CONN_HELD_POLL] = "held_poll",
     [CONN_HELD_STEP] = "held_step", [CONN_FOREVER_FRAME] = "forever_frame",
-    [CONN_SSE] = "sse", [CONN_WEBSOCKET] = "websocket", [CONN_CLOSING] = "closing"
+    [CONN_SSE] = "sse", [CONN_WEBSOCKET] = "websocket", [CONN_FETCH_STREAM] = "fetch_stream",
+    [CONN_XHR_STREAM] = "xhr_stream", [CONN_STREAM_REPLY] = "stream_reply",
+    [CONN_CLOSING] = "closing"
 };
 
 void conn_set_dispatcher(conn_handler *handler)

@@ -52,6 +52,9 @@ enum conn_state {
     CONN_FOREVER_FRAME,  /* an endless HTML response (iframe.c) */
     CONN_SSE,            /* an event stream (sse.c) */
     CONN_WEBSOCKET,      /* an open WebSocket (ws.c) */
+    CONN_FETCH_STREAM,   /* an NDJSON stream read with fetch() (stream.c) */
+    CONN_XHR_STREAM,     /* the same, for XHR streaming (stream.c) */
+    CONN_STREAM_REPLY,   /* a streamed reply to a POST (stream.c) */
     CONN_CLOSING,        /* flushing the last bytes, then closed */
     CONN_STATE_COUNT
 };

@@ -11,7 +11,9 @@ static const char *const tech_names[TECH_COUNT] = {
     [TECH_HTTP] = "http", [TECH_SHORT_POLL] = "short_poll",
     [TECH_LONG_POLL] = "long_poll", [TECH_IFRAME_POLL] = "iframe_poll",
     [TECH_JSONP_POLL] = "jsonp_poll", [TECH_FOREVER_FRAME] = "forever_frame",
-    [TECH_WEBSOCKET] = "websocket", [TECH_SSE] = "sse"
+    [TECH_WEBSOCKET] = "websocket", [TECH_SSE] = "sse",
+    [TECH_FETCH_STREAM] = "fetch_stream", [TECH_XHR_STREAM] = "xhr_stream",
+    [TECH_STREAM_REPLY] = "stream_reply"
 };
 
 const struct stats *stats_get(void)

@@ -24,6 +24,9 @@ enum technique {
     TECH_FOREVER_FRAME,
     TECH_WEBSOCKET,
     TECH_SSE,
+    TECH_FETCH_STREAM,
+    TECH_XHR_STREAM,
+    TECH_STREAM_REPLY,
     TECH_COUNT
 };
 

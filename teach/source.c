@@ -46,6 +46,7 @@ static const char *const core_files[] = {
     "core/hub.c", "core/hub.h", "sha1.c", "sha1.h", "base64.c", "base64.h",
     "core/poll_proto.c", "core/poll_proto.h", "core/iframe_proto.c", "core/iframe_proto.h",
     "core/ws_proto.c", "core/ws_proto.h", "core/sse_proto.c", "core/sse_proto.h",
+    "core/stream_proto.c", "core/stream_proto.h",
     NULL
 };
 static const char *const conn_files[] = {
@@ -55,7 +56,7 @@ static const char *const conn_files[] = {
 static const char *const loop_files[] = { "net/loop.c", "net/loop.h", NULL };
 static const char *const technique_files[] = {
     "poll.c", "poll.h", "iframe.c", "iframe.h", "ws.c", "ws.h",
-    "sse.c", "sse.h", "static.c", "static.h", NULL
+    "sse.c", "sse.h", "stream.c", "stream.h", "static.c", "static.h", NULL
 };
 static const char *const teach_files[] = {
     "teach/wire.c", "teach/wire.h", "teach/step.c", "teach/step.h",

@@ -19,7 +19,8 @@ is "$?" 0 "BENCH_QUICK=1 bench exits 0 against $SERVER"
 printed=$(cat "$T_TMP/stdout")
 [ -n "$(cat "$T_TMP/stderr")" ] && diag "stderr: $(head -c 600 "$T_TMP/stderr")"
 
-for t in "short poll" "long poll" "iframe poll" "JSONP poll" "forever frame" "WebSocket /hub" "SSE"; do
+for t in "short poll" "long poll" "iframe poll" "JSONP poll" "forever frame" "WebSocket /hub" "SSE" \
+         "fetch stream" "XHR stream"; do
     # | technique | subscribers | p50 | p99 | delivered n/n | requests/msg | bytes/msg |
     row1=$(printf '%s\n' "$printed" | grep -F "| $t | 1 |")
     rowN=$(printf '%s\n' "$printed" | grep -F "| $t | 50 |")
@@ -34,6 +35,9 @@ like "$printed" '\| /sseStream \(POST /publish\) \| [0-9.]+ \| [0-9.]+ \| [0-9.]
 like "$printed" '\| 100 idle WebSocket \| [0-9]+ \| [0-9]+ \| [0-9.-]+ \|' "idle WebSocket memory"
 like "$printed" '\| 100 idle SSE \| [0-9]+ \| [0-9]+ \| [0-9.-]+ \|' "idle SSE memory"
 like "$printed" '\| /small.html \(bench/www\) \| 50 \| [0-9.]+ \|' "static keep-alive rate"
+# | clients | replies n/n | first p50 | p99 | done p50 | p99 | requests/reply | bytes/reply |
+like "$printed" '\| 1 \| ([0-9]+)/\1 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| 1\.00 \| [0-9.]+ \|' "streamed reply, 1 client: every reply done, one request each"
+like "$printed" '\| 100 \| ([0-9]+)/\1 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| 1\.00 \| [0-9.]+ \|' "streamed reply, 100 clients at once"
 like "$printed" 'Placement: ' "the CPU placement is printed with the figures"
 unlike "$printed" 'error' "no workload reported errors"
 
@@ -42,7 +46,7 @@ is "$md" "$printed" "results.md holds the same tables as printed"
 svg=$(cat "$out/latency.svg" 2>/dev/null)
 like "$svg" '^<svg xmlns="http://www.w3.org/2000/svg"' "latency.svg is an SVG"
 like "$svg" '</svg>$' "latency.svg is complete"
-is "$(printf '%s' "$svg" | grep -c '<rect x="300"')" 28 "latency.svg has a p50 and a p99 bar for 7 techniques x 2 sizes"
+is "$(printf '%s' "$svg" | grep -c '<rect x="300"')" 36 "latency.svg has a p50 and a p99 bar for 9 techniques x 2 sizes"
 
 # bench -p with the limit peers alone (bench/peers/limit-*.c; the npm
 # peers and nginx left out): each limit server answers the bench's own

@@ -199,6 +199,54 @@ class Stream(Client):
                 self.record(data)
 
 
+class NdjsonStream(Client):
+    """GET /stream or /stream/xhr: one NDJSON line per event.  When the
+    server ends a response (the XHR limit, ?closeAfter=) the client opens
+    the next one after the last id it read, as the pages do; "missed"
+    counts events a notice says left the ring."""
+
+    def __init__(self, port, path, kind, after=None):
+        super().__init__(port, after)
+        self.path, self.kind = path, kind
+        self.missed = self.requests = 0
+
+    def loop(self):
+        while not self.stop.is_set():
+            self.sock = connect(self.port, timeout=None)
+            r = Reader(self.sock)
+            query = "" if self.after is None else "?after=%d" % self.after
+            self.sock.sendall(request(self.path + query))
+            self.requests += 1
+            head = r.head()
+            if b" 200 " not in head[0]:
+                raise RuntimeError(head[0])
+            while not self.stop.is_set():
+                data = r.chunk()
+                if not data:
+                    break                      # the last chunk: reopen
+                self.record(data)
+                for line in data.split(b"\n"):
+                    event = EVENT_RE.match(line)
+                    notice = LAST_RE.search(line) if line.startswith(b'{"notice"') else None
+                    if event:
+                        self.after = int(event.group(1))
+                    elif notice:
+                        self.after = int(notice.group(1))
+                        m = re.search(rb'"missed":(\d+)', line)
+                        self.missed += int(m.group(1)) if m else 0
+            if not self.stop.is_set():
+                self.sock.close()              # (chunk() read the trailer too)
+                self.sock = None
+
+
+def fetch_stream(port, after=None):
+    return NdjsonStream(port, "/stream", "fetch_stream", after)
+
+
+def xhr_stream(port, after=None):
+    return NdjsonStream(port, "/stream/xhr", "xhr_stream", after)
+
+
 def forever_frame(port):
     return Stream(port, "/iframeLongConnection", "forever_frame")
 

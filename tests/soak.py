@@ -2,7 +2,9 @@
 connecting, publishing and leaving at random (issue 8's soak).
 
 Stayers: one client of each technique (short poll, long poll, iframe
-poll, JSONP poll, forever frame, WebSocket /hub, SSE) for the whole run.
+poll, JSONP poll, forever frame, WebSocket /hub, SSE, the fetch and XHR
+streams; the XHR stream's responses end every 128 KiB and it reopens
+after its last id) for the whole run.
 Churn: every 20-150 ms a random client of a random technique starts and
 leaves after 0.1-2 s, about one in four abruptly (a TCP reset); at
 most CHURN_MAX at once.  Publishers: short-lived keep-alive connections
@@ -26,7 +28,7 @@ CHURN_MAX = 40
 RING = 1024
 MAX_TEXT = 2000
 KINDS = ["short_poll", "long_poll", "iframe_poll", "jsonp_poll",
-         "forever_frame", "websocket", "sse"]
+         "forever_frame", "websocket", "sse", "fetch_stream", "xhr_stream"]
 
 port, pid, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 8)
@@ -44,6 +46,10 @@ def make(kind, after):
         return rt.sse(port)
     if kind == "forever_frame":
         return rt.forever_frame(port)
+    if kind == "fetch_stream":
+        return rt.fetch_stream(port, after)
+    if kind == "xhr_stream":
+        return rt.xhr_stream(port, after)
     return rt.Poller(port, kind, after, interval=0.1)
 
 
@@ -129,6 +135,7 @@ for c in stayers:
     out["stayers"][c.kind] = {
         "events": len(c.events), "gaps": c.gaps()[:10],
         "missed": getattr(c, "missed", 0),
+        "requests": getattr(c, "requests", None),
         "missing_published": [i for i in published if i not in got][:10],
         "error": c.error,
     }

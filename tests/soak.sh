@@ -24,12 +24,14 @@ r() { jq -r "$@" "$T_TMP/soak.json"; }
 
 diag "$(r .published) events published, $(r .churn_clients) clients came and went ($(r .resets) by reset); drops: $(jq -c .dropped "$T_TMP/soak.json")"
 is "$(r '.errors | length')" 0 "no publisher or client saw an error $(jq -c .errors "$T_TMP/soak.json")"
-for k in short_poll long_poll iframe_poll jsonp_poll forever_frame websocket sse; do
+for k in short_poll long_poll iframe_poll jsonp_poll forever_frame websocket sse fetch_stream xhr_stream; do
     is "$(r ".stayers.$k.error")" null "stayer $k: no error"
     is "$(r ".stayers.$k.gaps | length")" 0 "stayer $k: no gap in ids ($(r ".stayers.$k.events") events)"
     is "$(r ".stayers.$k.missed")" 0 "stayer $k: no event left the ring before it was read"
     is "$(r ".stayers.$k.missing_published | length")" 0 "stayer $k: every published message arrived"
 done
+xhr_requests=$(r .stayers.xhr_stream.requests)
+ok "$([ "${xhr_requests:-0}" -ge 2 ] && echo 0 || echo 1)" "the XHR stayer's responses ended at the limit and it reopened them ($xhr_requests requests)"
 is "$(r .end.connections)" "$(r .start.connections)" "the connection table is back where it started ($(jq -c .end.table "$T_TMP/soak.json"))"
 is "$(r .end.fds)" "$(r .start.fds)" "so are the open descriptors"
 rs=$(r .start.rss_kb) re=$(r .end.rss_kb)

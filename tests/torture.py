@@ -273,6 +273,45 @@ def scenario_ws_fragmented(port, out):
     c.close()
 
 
+def scenario_fetch_stream(port, out):
+    for text in (b"one", b"two", b"three"):
+        status, _ = http(port, "POST", "/publish", text)
+        out.http(status, "publish")
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.sendall(b"GET /stream?after=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+    data = read_some(s, b'"data":"three"')
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+    if out.http(int(m.group(1)) if m else None, "fetch stream") and out.kind == "ok" \
+            and (b'"data":"two"' not in data or b'"data":"three"' not in data):
+        out.cut("fetch stream: the replay after id 1 did not arrive whole")
+
+
+def scenario_xhr_rotation(port, out):
+    for text in (b"one", b"two"):
+        status, _ = http(port, "POST", "/publish", text)
+        out.http(status, "publish")
+    # limit=10: the first line passes it, and the response ends.
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.sendall(b"GET /stream/xhr?after=0&limit=10 HTTP/1.1\r\nHost: a\r\n\r\n")
+    data = read_some(s, b"\r\n0\r\n\r\n")
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+    if out.http(int(m.group(1)) if m else None, "XHR stream") and out.kind == "ok" \
+            and (b'"data":"one"' not in data or not data.endswith(b"\r\n0\r\n\r\n")):
+        out.cut("XHR stream: the response did not end after its first line")
+
+
+def scenario_stream_reply(port, out):
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.sendall(b"POST /stream/reply HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
+    data = read_some(s, b"event: done")
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+    if out.http(int(m.group(1)) if m else None, "streamed reply") and b"event: done" not in data:
+        out.cut("streamed reply: cut before its done event")
+
+
 def scenario_static(port, out):
     status, body = http(port, "GET", "/index.html")
     if out.http(status, "static file") and b"<html" not in body.lower():
@@ -287,6 +326,9 @@ SCENARIOS = [
     ("WebSocket echo", scenario_ws_echo),
     ("WebSocket fragmented message", scenario_ws_fragmented),
     ("static file", scenario_static),
+    ("fetch stream resume", scenario_fetch_stream),
+    ("XHR stream rotation", scenario_xhr_rotation),
+    ("streamed reply", scenario_stream_reply),
 ]
 
 

@@ -5,7 +5,8 @@
 // ("segments").  This file decodes them the way a client would and shows
 // each part for what it is: the status line and header fields, chunk
 // size lines (RFC 9112 section 7.1), chunk data, SSE field lines (WHATWG
-// HTML "Server-sent events"), WebSocket frame headers bit by bit (RFC
+// HTML "Server-sent events"; also the streamed reply's), NDJSON lines
+// (fetch and XHR streaming), WebSocket frame headers bit by bit (RFC
 // 6455 section 5.2).  Every byte is shown with textContent: CR and LF as
 // \r and \n, other control bytes as \xHH.
 //
@@ -67,10 +68,37 @@ const Wire = (() => {
     return { tech, mode: 'start', carry: new Uint8Array(0), chunkLeft: 0, chunkCrlf: 0, lengthLeft: 0, frameLeft: 0, frameOp: 0 };
   }
 
+  const SSE_TECHS = new Set(['sse', 'stream_reply']);
+  const NDJSON_TECHS = new Set(['fetch_stream', 'xhr_stream']);
+
+  // NDJSON: one JSON text per line; an event has an id, a notice has none.
+  function ndjsonRows(bytes, rows) {
+    const lines = dec.decode(bytes).split('\n');
+    lines.forEach((line, i) => {
+      const last = i === lines.length - 1;           // no \n yet: continues in the next part
+      if (last && line === '') return;
+      let label = 'NDJSON line (part of one)';
+      if (!last) {
+        try {
+          const obj = JSON.parse(line);
+          label = typeof obj.id === 'number' ? `NDJSON line: event #${obj.id} (${obj.type})` : `NDJSON line: notice "${obj.notice}"`;
+        } catch (e) {
+          label = 'NDJSON line (the rest of one)';
+        }
+      }
+      const text = line + (last ? '' : '\\n');
+      rows.push({ kind: 'ndjson', label, text: text.length > TEXT_PREVIEW ? text.slice(0, TEXT_PREVIEW) + ' …' : text });
+    });
+  }
+
   // What a body part holds, per technique.
   function bodyRows(st, bytes, rows) {
     const text = visible(bytes);
-    if (st.tech === 'sse') {
+    if (NDJSON_TECHS.has(st.tech)) {
+      ndjsonRows(bytes, rows);
+      return;
+    }
+    if (SSE_TECHS.has(st.tech)) {
       // SSE: field lines "name: value", blank line = end of an event.
       const lines = dec.decode(bytes).split('\n');
       lines.forEach((line, i) => {
@@ -308,6 +336,7 @@ const Wire = (() => {
 .wire .status .bytes { color: #06a; font-weight: bold; } .wire .header .bytes { color: #036; }
 .wire .chunk .bytes { color: #b50; font-weight: bold; background: #fff1e0; }
 .wire .ws-header .bytes { color: #707; background: #f7ecff; } .wire .sse-field .bytes { color: #064; }
+.wire .ndjson .bytes { color: #054; }
 .wire .sse-end .bytes { color: #b00; } .wire .sse-comment .bytes { color: #888; } .wire .cut .bytes { color: #999; }
 .wire .esc { background: #ffe08a; border-radius: 2px; }`;
 
@@ -397,6 +426,9 @@ const Wire = (() => {
     case 'jsonp_poll': return `curl -si '${origin}/poll/jsonp?after=0&wait=0&callback=cb'`;
     case 'forever_frame': return `curl -N --raw -i '${origin}/iframeLongConnection?origin=${enc}'`;
     case 'sse': return `curl -N --raw -i '${origin}/sseStream'`;
+    case 'fetch_stream': return `curl -N --raw -i '${origin}/stream'`;
+    case 'xhr_stream': return `curl -N --raw -i '${origin}/stream/xhr?limit=2000'`;
+    case 'stream_reply': return `curl -N --raw -i --data-binary 'hello' '${origin}/stream/reply'`;
     case 'websocket':
       return `printf 'GET /hub HTTP/1.1\\r\\nHost: ${u.host}\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n` +
         `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n' | nc ${u.hostname} ${u.port || 80} | od -A d -c`;

@@ -1,5 +1,6 @@
-// tests/browser/compare.mjs - www/compare.html in Chromium: all seven
-// panes get ready, then each of MESSAGES published messages (the page's
+// tests/browser/compare.mjs - www/compare.html in Chromium: all nine
+// panes (the seven techniques of the article and the fetch and XHR
+// streams that correct its §2) get ready, then each of MESSAGES published messages (the page's
 // own button) arrives in every pane once, and every pane shows its
 // latency, requests per message and bytes per message, no loss and no
 // repeat; the chart draws one point per pane and message.  Then the
@@ -13,14 +14,15 @@
 import { run, ok, is, like, diag, PORT, PORT2, PORT3, BASE } from './lib.mjs';
 
 const MESSAGES = 3;
-const READY_MS = 15000;         // all seven panes connected
-const ARRIVE_MS = 10000;        // one message in all seven panes
+const READY_MS = 15000;         // all nine panes connected
+const ARRIVE_MS = 10000;        // one message in all nine panes
 const STATS_MS = 5000;          // a /stats reading after the last message
 const AUTO = 3;                 // then at least this many by the timer
 const AUTO_MS = 15000;          // for those
 const INTERVAL_MS = 500;        // the page's short-poll interval, for speed
-const TECHS = ['short_poll', 'long_poll', 'iframe_poll', 'jsonp_poll', 'forever_frame', 'websocket', 'sse'];
-const STREAMS = ['forever_frame', 'websocket', 'sse'];
+const TECHS = ['short_poll', 'long_poll', 'iframe_poll', 'jsonp_poll', 'forever_frame', 'websocket', 'sse',
+               'fetch_stream', 'xhr_stream'];
+const STREAMS = ['forever_frame', 'websocket', 'sse', 'fetch_stream', 'xhr_stream'];
 
 // Wait for a condition in the page; false (not an exception) on timeout.
 async function waitIn(page, fn, arg, timeout) {
@@ -41,7 +43,7 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   const res = await page.goto(`${BASE}/compare.html?ports=${ports.join(',')}&interval=${INTERVAL_MS}`);
   is(res && res.status(), 200, 'GET /compare.html answers 200');
-  is(await page.$$eval('.pane', (ps) => ps.map((p) => p.dataset.tech)), TECHS, 'seven panes, one per technique');
+  is(await page.$$eval('.pane', (ps) => ps.map((p) => p.dataset.tech)), TECHS, 'nine panes, one per technique');
 
   // The panes are spread over the three ports.
   const wheres = await page.$$eval('.pane .where', (ws) => ws.map((w) => w.textContent).join('\n'));
@@ -82,7 +84,7 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   // The chart: one point per pane and message, a legend entry per pane.
   is(await page.$$eval('#chart circle', (cs) => cs.length), TECHS.length * MESSAGES, 'the chart plots every arrival');
   is(await page.$$eval('#legend li', (ls) => ls.length), TECHS.length, 'the legend names every technique');
-  like(await page.textContent('#ports-explained'), new RegExp(`port ${PORT2}: long polling, forever frame`), 'the text says which pane uses which port');
+  like(await page.textContent('#ports-explained'), new RegExp(`port ${PORT2}: long polling, forever frame, XHR streaming`), 'the text says which pane uses which port');
 
   // The timer: publish every 0.5 s until every pane has AUTO more, then
   // stop; every pane must end with every message, once.
