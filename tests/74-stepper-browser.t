@@ -7,9 +7,7 @@
 # tests/browser/stepper.mjs.
 . "$(dirname "$0")/lib.sh"
 
-start_server -q -p 0 -S 0
-STEP_PORT=$(sed -n 's|^stepper on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$SERVER_LOG")
-[ -n "$STEP_PORT" ] || { echo "Bail out! no stepper line: $(cat "$SERVER_LOG")"; exit 1; }
-export STEP_BASE="http://127.0.0.1:$STEP_PORT"
+start_server -q -p 0 -S 0          # sets STEP_BASE from its "stepper on" line
+[ -n "$STEP_BASE" ] || { echo "Bail out! no stepper line: $(cat "$SERVER_LOG")"; exit 1; }
 run_node_tap tests/browser/stepper.mjs
 done_testing
