@@ -1,5 +1,5 @@
 #!/bin/bash
-# 74-stepper-browser.t - www/stepper.html in Debian's Chromium against
+# 74-stepper-browser.t - www/stepper.html in Chromium and Firefox against
 # ./server --step: a WebSocket is accepted, its fd appears in rfds at the
 # next step, its upgrade request and then one message are read on that fd,
 # published and written back; a long poll is held and woken by a publish,

@@ -1,4 +1,4 @@
-// tests/browser/compare.mjs - www/compare.html in Chromium: all seven
+// tests/browser/compare.mjs - www/compare.html in each engine: all seven
 // panes get ready, then each of MESSAGES published messages (the page's
 // own button) arrives in every pane once, and every pane shows its
 // latency, requests per message and bytes per message, no loss and no

@@ -1,4 +1,4 @@
-// tests/browser/sse-page.mjs - www/sse.html (ARTICLE §5.2) in Chromium,
+// tests/browser/sse-page.mjs - www/sse.html (ARTICLE §5.2) in each engine,
 // against sse.c: the article's testEvent listener fires, published
 // messages show as text (markup and line breaks included), the page's
 // close and reopen resumes with ?lastEventId=, a stream the server ends
