@@ -256,7 +256,7 @@ run_python_tap() {
 # server's exit status is asserted like the last one's.
 run_node_tap() {
     local engine first=1
-    if ! grep -q "from './lib.mjs'" "$1"; then
+    if ! grep -Eq "from ['\"]\./lib\.mjs['\"]" "$1"; then
         _run_node_tap_once "" "$@"
         return
     fi
