@@ -118,12 +118,22 @@ await run(async ({ newPage, screenshot, noErrors, engine }) => {
   // publish then waits in Chromium; Firefox lets a request started by a
   // click open a connection past the six (see sse-limit.mjs).
   const onePort = `${BASE}/compare.html?ports=${PORT}&hold=1&interval=${INTERVAL_MS}`;
+  const heldNow = async () => {
+    const c = (await (await fetch(`${BASE}/stats`)).json()).connections;
+    return c.held_poll + c.forever_frame + c.sse;
+  };
+  const heldUntil = async (done) => {
+    const deadline = Date.now() + READY_MS;
+    while (!done(await heldNow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    return heldNow();
+  };
+  is(await heldUntil((n) => n === 0), 0, 'the first page\'s held requests and streams are gone');
   const first = await newPage();
   await first.goto(onePort);
   await waitIn(first, (n) => document.querySelectorAll('.pane[data-ready="1"]').length === n, TECHS.length, READY_MS);
   const second = await newPage();
   await second.goto(onePort, { waitUntil: 'domcontentloaded' });
-  await second.waitForTimeout(3000);
+  ok(await heldUntil((n) => n >= 6) >= 6, 'one port, two copies: the server holds six long-lived requests from them');
   await first.click('#publish');
   const answered = await waitIn(first, () => /published as event/.test(document.querySelector('#status').textContent), null, 3000);
   if (engine === 'firefox') ok(answered, 'one port, two copies: the click on publish goes through in Firefox (urgent-start)');

@@ -86,7 +86,8 @@ await run(async ({ newPage, screenshot, noErrors, engine }) => {
   is(list[PER_HOST + 1].state, 0, '... and the eighth still waits');
 
   // "Up to three more": click-started requests the server holds (a long
-  // poll for a message that never comes, 2 s), five clicks in a row.
+  // poll for a message that never comes, held 6 s: long enough that none
+  // ends, freeing its connection, before the count), five clicks in a row.
   const held = async () => (await stats()).connections.held_poll;
   const heldBefore = await held();
   const last = (await (await fetch(`${BASE}/poll`)).json()).last;
@@ -96,7 +97,7 @@ await run(async ({ newPage, screenshot, noErrors, engine }) => {
     b.textContent = 'test: a held fetch';
     b.addEventListener('click', () => { fetch(url + '&n=' + Math.random(), { cache: 'no-store' }); });
     document.body.prepend(b);
-  }, `/poll?after=${last}&type=message&wait=2`);
+  }, `/poll?after=${last}&type=message&wait=6`);
   for (let i = 0; i < HELD_CLICKS; i++) await page.click('#hold-test');
   await page.waitForTimeout(800);
   is(await held() - heldBefore, URGENT_EXTRA[engine],
