@@ -1,5 +1,5 @@
 #!/bin/bash
-# 35-iframe-browser.t - the forever-frame page in Chromium (see
+# 35-iframe-browser.t - the forever-frame page in Chromium and Firefox (see
 # tests/browser/iframe-page.mjs); screenshot iframe-long-connection.png in
 # $SCREENSHOT_DIR, else $TMPDIR or /tmp.
 . "$(dirname "$0")/lib.sh"

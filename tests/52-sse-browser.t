@@ -1,5 +1,5 @@
 #!/bin/bash
-# 52-sse-browser.t - www/sse.html (ARTICLE §5.2) in Debian's Chromium
+# 52-sse-browser.t - www/sse.html (ARTICLE §5.2) in Chromium and Firefox
 # against sse.c: testEvent fires, messages show as text, close and reopen
 # resumes, the browser's own reconnection resumes with Last-Event-ID with
 # no loss, and the cross-port case.  Screenshots: sse.png and

@@ -1,6 +1,6 @@
 #!/bin/bash
 # 53-sse-limit.t - www/sse-limit.html (ARTICLE §5.1, 性能限制) in Debian's
-# Chromium: the seventh EventSource to one host and port stays stalled,
+# Chromium and Firefox: the seventh EventSource to one host and port stays stalled,
 # one on another port opens, closing one lets the seventh in.  Screenshot:
 # sse-limit.png.  The browser side is tests/browser/sse-limit.mjs.
 . "$(dirname "$0")/lib.sh"

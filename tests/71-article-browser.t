@@ -1,5 +1,5 @@
 #!/bin/bash
-# 71-article-browser.t - www/article-mode.html in Debian's Chromium, twice:
+# 71-article-browser.t - www/article-mode.html in Chromium and Firefox, twice:
 # with ./server --article-mode each of the article's bugs happens (the
 # testEvent listener never fires, the localhost:3000 target drops every
 # message, the leaked interval keeps writing, the JSONP callback runs as a

@@ -22,8 +22,11 @@ BUILD=${BUILD:-build}
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rt-test.XXXXXX")
 _tap_n=0
 _tap_failed=0
-SERVER_PID=
-PORT= PORT2= PORT3= BASE=
+SERVER_PID= SERVER_ARGS=
+PORT= PORT2= PORT3= BASE= STEP_PORT= STEP_BASE=
+# The engines a browser test runs in, one after the other (the Makefile
+# passes BROWSERS; tests/browser/lib.mjs knows the names).
+BROWSERS=${BROWSERS:-chromium firefox}
 
 ok() {    # ok STATUS DESCRIPTION  (STATUS 0 means pass, as in shell)
     _tap_n=$((_tap_n + 1))
@@ -63,9 +66,12 @@ unlike() { # unlike GOT EXTENDED-REGEX DESCRIPTION
 
 # Start the server.  Arguments replace the default "-q -p 0 -p 0 -p 0";
 # "-r www" is added unless given.  Sets SERVER_PID, PORT, PORT2, PORT3
-# and BASE (http://127.0.0.1:$PORT).
+# and BASE (http://127.0.0.1:$PORT), and STEP_BASE (the stepper's
+# control URL) when the server runs with -S.  run_node_tap starts it
+# again with the same arguments for each engine after the first.
 start_server() {
     local args="$*"
+    SERVER_ARGS=$args
     [ -n "$args" ] || args="-q -p 0 -p 0 -p 0"
     case " $args " in *" -r "*) ;; *) args="$args -r www" ;; esac
     SERVER_LOG="$T_TMP/server.log"
@@ -88,6 +94,8 @@ start_server() {
     PORT2=$(echo "$ports" | sed -n 2p)
     PORT3=$(echo "$ports" | sed -n 3p)
     BASE="http://127.0.0.1:$PORT"
+    STEP_PORT=$(sed -n 's|^stepper on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$SERVER_LOG")
+    STEP_BASE=${STEP_PORT:+http://127.0.0.1:$STEP_PORT}
     if [ -z "$PORT" ]; then
         echo "Bail out! server did not start: $(cat "$SERVER_LOG")"
         exit 1
@@ -234,16 +242,56 @@ run_python_tap() {
 
 # Run a node script that prints TAP (a browser test under tests/browser/,
 # or a client test using the npm packages) and relay its results through
-# our counter, so that the .t prints one plan.  BASE, PORT, PORT2 and
-# PORT3 are exported to it.  Its own plan is checked: no plan, fewer or
-# more assertions than planned, or a non-zero exit without a failed
-# assertion to show for it, each add a failure.  "Bail out!" is passed on;
-# other output becomes diagnostics.  NODE_TAP_TIMEOUT (seconds, default
-# 120) bounds the whole script even if its own timeout fails.
+# our counter, so that the .t prints one plan.  BASE, PORT, PORT2, PORT3
+# and STEP_BASE are exported to it.  Its own plan is checked: no plan,
+# fewer or more assertions than planned, or a non-zero exit without a
+# failed assertion to show for it, each add a failure.  "Bail out!" is
+# passed on; other output becomes diagnostics.  NODE_TAP_TIMEOUT
+# (seconds, default 120) bounds each run even if its own timeout fails.
 #   run_node_tap tests/browser/index.mjs [ARGS...]
+#
+# A browser test (a script that imports ./lib.mjs) runs once per engine
+# in BROWSERS, with BROWSER set to it, so a new browser test runs in
+# every engine without a line for it.  Each engine after the first gets a
+# server of its own, started again with the arguments start_server had
+# (new ports): both engines begin from the same state, and the first
+# server's exit status is asserted like the last one's.
 run_node_tap() {
-    local script=$1 line rest plan= n=0 failures=0 rc
-    export BASE PORT PORT2 PORT3
+    local engine first=1
+    if ! grep -Eq "from ['\"]\./lib\.mjs['\"]" "$1"; then
+        _run_node_tap_once "" "$@"
+        return
+    fi
+    for engine in $BROWSERS; do
+        if [ -z "$first" ] && [ -n "$SERVER_PID" ]; then
+            _restart_server_for "$engine"
+        fi
+        first=
+        BROWSER=$engine _run_node_tap_once "$engine" "$@"
+    done
+}
+
+# Stop the server (it must still be running and exit cleanly: under
+# valgrind that is the leak check) and start a fresh one with the same
+# arguments.
+_restart_server_for() {
+    if ! server_alive; then
+        ok 1 "the server was still running before the $1 run"
+        diag "$(tail -n 30 "$SERVER_LOG" 2>/dev/null)"
+        SERVER_PID=
+    else
+        stop_server
+        is "$SERVER_STATUS" 0 "the server exited cleanly before the $1 run"
+    fi
+    # shellcheck disable=SC2086
+    start_server $SERVER_ARGS
+}
+
+_run_node_tap_once() {   # _run_node_tap_once ENGINE-OR-EMPTY SCRIPT [ARGS...]
+    local engine=$1 script=$2 line rest plan= n=0 failures=0 rc tag=
+    shift
+    [ -n "$engine" ] && tag="[$engine] "
+    export BASE PORT PORT2 PORT3 STEP_BASE
     while IFS= read -r line; do
         case $line in
         "ok "* | "not ok "*)
@@ -270,13 +318,13 @@ run_node_tap() {
     wait $! 2>/dev/null
     rc=$?
     if [ "$rc" -ne 0 ] && [ "$failures" -eq 0 ]; then
-        ok 1 "$script exited with status 0"
+        ok 1 "$tag$script exited with status 0"
         diag "it exited with status $rc$([ "$rc" -eq 124 ] && echo ' (killed after NODE_TAP_TIMEOUT)')"
     fi
     if [ -z "$plan" ]; then
-        ok 1 "$script printed its plan"
+        ok 1 "$tag$script printed its plan"
     elif [ "$plan" -ne "$n" ]; then
-        ok 1 "$script ran the $plan tests it planned"
+        ok 1 "$tag$script ran the $plan tests it planned"
         diag "it ran $n"
     fi
 }

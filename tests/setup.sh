@@ -7,7 +7,8 @@
 #   nc                OpenBSD netcat (raw bytes to a port; its -q flag)
 #   prove             the TAP harness (Debian's perl)
 #   node, npm         the browser and client tests, and their npm packages
-#   /usr/bin/chromium the browser, driven by npm playwright-core
+#   /usr/bin/chromium, /usr/bin/firefox-esr
+#                     the two browser engines, driven by npm puppeteer-core
 #   websockets        Debian's python3-websockets, for /usr/bin/python3
 #   WenQuanYi Zen Hei a CJK font, so screenshots show the Chinese headings
 #
@@ -35,6 +36,7 @@ command -v prove >/dev/null 2>&1 || need perl
 command -v node >/dev/null 2>&1 || need nodejs
 command -v npm >/dev/null 2>&1 || need npm
 [ -x /usr/bin/chromium ] || need chromium
+[ -x /usr/bin/firefox-esr ] || need firefox-esr
 # `python3` on PATH may be a pyenv without Debian's packages: the tests
 # call /usr/bin/python3 by path.
 if [ ! -x /usr/bin/python3 ]; then
@@ -62,14 +64,16 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-# The npm test packages (playwright-core, eventsource, ws), exactly as locked.
+# The npm test packages (puppeteer-core, eventsource, ws), exactly as locked.
+# puppeteer-core downloads no browser; PUPPETEER_SKIP_DOWNLOAD says so to
+# anything in its tree that might.
 # npm writes node_modules/.package-lock.json on every install: when the
 # committed lock is newer, the installed tree may be stale.
 lock=tests/package-lock.json
 stamp=tests/node_modules/.package-lock.json
 if [ ! -e "$stamp" ] || [ -n "$(find "$lock" -newer "$stamp" 2>/dev/null)" ]; then
     echo "tests/setup.sh: npm ci --prefix tests"
-    if ! npm ci --prefix tests --no-audit --no-fund </dev/null; then
+    if ! PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tests --no-audit --no-fund </dev/null; then
         echo "tests/setup.sh: 'npm ci --prefix tests' failed (is the npm registry reachable?)" >&2
         exit 1
     fi

@@ -1,11 +1,13 @@
-// tests/browser/compare.mjs - www/compare.html in Chromium: all nine
+// tests/browser/compare.mjs - www/compare.html in each engine: all nine
 // panes (the seven techniques of the article and the fetch and XHR
 // streams that correct its §2) get ready, then each of MESSAGES published messages (the page's
 // own button) arrives in every pane once, and every pane shows its
 // latency, requests per message and bytes per message, no loss and no
 // repeat; the chart draws one point per pane and message.  Then the
 // timer publishes a few more, all of which every pane gets once, and the
-// reset button clears the numbers.  Run by
+// reset button clears the numbers.  Last, the page's own demonstration
+// of the connection limit (two copies on one port, polls holding): a click
+// on publish waits in Chromium and goes through in Firefox.  Run by
 // tests/93-browser-compare.t, which starts a server on three ports.
 //
 // A pane that never receives fails here: every wait is bounded and does
@@ -36,7 +38,7 @@ async function waitIn(page, fn, arg, timeout) {
 
 const paneText = (page, key, cls) => page.textContent(`.pane[data-tech="${key}"] .${cls}`);
 
-await run(async ({ newPage, screenshot, noErrors }) => {
+await run(async ({ newPage, screenshot, noErrors, engine }) => {
   const ports = [PORT, PORT2, PORT3].filter(Boolean);
   ok(ports.length === 3, `the server listens on three ports (${ports.join(', ')})`);
   const page = await newPage();
@@ -111,4 +113,32 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   await page.click('#reset');
   is(await page.$$eval('.pane .received', (rs) => rs.map((r) => r.textContent).join(',')), TECHS.map(() => '0').join(','), 'reset: every pane back to 0 messages');
   is(await page.$$eval('#chart circle', (cs) => cs.length), 0, 'reset: the chart is empty');
+  await page.close();
+
+  // The page's own demonstration of the limit: on one port with holding
+  // polls, two copies hold every connection to the port.  A click on
+  // publish then waits in Chromium; Firefox lets a request started by a
+  // click open a connection past the six (see sse-limit.mjs).
+  const onePort = `${BASE}/compare.html?ports=${PORT}&hold=1&interval=${INTERVAL_MS}`;
+  const heldNow = async () => {
+    const c = (await (await fetch(`${BASE}/stats`)).json()).connections;
+    return c.held_poll + c.forever_frame + c.sse;
+  };
+  const heldUntil = async (done) => {
+    const deadline = Date.now() + READY_MS;
+    while (!done(await heldNow()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    return heldNow();
+  };
+  is(await heldUntil((n) => n === 0), 0, 'the first page\'s held requests and streams are gone');
+  const first = await newPage();
+  await first.goto(onePort);
+  await waitIn(first, (n) => document.querySelectorAll('.pane[data-ready="1"]').length === n, TECHS.length, READY_MS);
+  const second = await newPage();
+  await second.goto(onePort, { waitUntil: 'domcontentloaded' });
+  ok(await heldUntil((n) => n >= 6) >= 6, 'one port, two copies: the server holds six long-lived requests from them');
+  await first.click('#publish');
+  const answered = await waitIn(first, () => /published as event/.test(document.querySelector('#status').textContent), null, 3000);
+  if (engine === 'firefox') ok(answered, 'one port, two copies: the click on publish goes through in Firefox (urgent-start)');
+  else ok(!answered, 'one port, two copies: the click on publish waits for a free connection in Chromium');
+  diag(`status: ${await first.textContent('#status')}`);
 }, { timeout: 90000 });

@@ -1,5 +1,5 @@
 // iframe-page.mjs - the forever-frame page (www/iframe-long-connection.html,
-// ARTICLE §2) in Chromium: 开始连接 shows the time at once and keeps it
+// ARTICLE §2) in each engine: 开始连接 shows the time at once and keeps it
 // ticking, messages published with curl show up as their exact text
 // (hostile ones included, without running anything), 断开连接 stops the
 // updates and the server's forever_frame count goes back to 0.  Run by

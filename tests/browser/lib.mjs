@@ -2,7 +2,8 @@
 //
 // A browser test is a node script under tests/browser/ run by a bash
 // wrapper tests/NN-name.t, which starts our server and relays the script's
-// TAP through tests/lib.sh:
+// TAP through tests/lib.sh, once per engine in $BROWSERS (chromium and
+// firefox by default; each engine after the first gets a fresh server):
 //
 //   # tests/91-browser-sse.t
 //   . "$(dirname "$0")/lib.sh"
@@ -14,36 +15,44 @@
 //
 //   import { run, is, like, ok, BASE } from './lib.mjs';
 //
-//   await run(async ({ newPage, screenshot, noErrors }) => {
+//   await run(async ({ newPage, screenshot, noErrors, engine }) => {
 //     const page = await newPage();                // errors collected per page
 //     await page.goto(BASE + '/sse.html');
-//     await page.waitForSelector('#log li');       // Playwright waits
+//     await page.waitForSelector('#log li');       // waits as Playwright does
 //     like(await page.textContent('#log'), /"type":"time"/, 'a time event arrived');
-//     await screenshot(page, 'sse');               // $SCREENSHOT_DIR or $TMPDIR
+//     await screenshot(page, 'sse');               // $SCREENSHOT_DIR/<engine>/sse.png
 //     noErrors(page, 'no page or console errors');
 //   });
 //
-// run() launches Debian's Chromium (/usr/bin/chromium, $CHROMIUM overrides)
-// through playwright-core with a fresh temporary profile, calls the body,
-// turns an exception into a failed test, closes the browser, removes the
-// profile, prints the plan ("1..N") and exits: 0 when every test passed, 1
+// The body runs unchanged in each engine; where an engine really differs,
+// the test branches on `engine` ('chromium' or 'firefox') and asserts each
+// engine's own behaviour (tests/README.md lists those places).
+//
+// run() launches the engine named by $BROWSER (default chromium):
+// Debian's Chromium (/usr/bin/chromium, $CHROMIUM overrides) or Debian's
+// Firefox ESR (/usr/bin/firefox-esr, $FIREFOX overrides), through
+// puppeteer-core with a fresh temporary profile, calls the body, turns an
+// exception into a failed test, closes the browser, removes the profile,
+// prints the plan ("1..N") and exits: 0 when every test passed, 1
 // otherwise.  A hard timeout ($BROWSER_TEST_TIMEOUT ms, default 60000, or
 // run(body, { timeout })) prints "Bail out!", kills the browser and exits 2,
-// so a hung page cannot stall CI.
+// so a hung page cannot stall CI.  Every TAP line names the engine:
+// "ok 3 - [firefox] ...".
 //
-// Also: newPage() collects each page's uncaught exceptions and console
-// errors, noErrors(page, desc) asserts there were none (the browser's own
-// /favicon.ico 404 aside), screenshot(page, name) saves name.png,
+// Also: newPage() collects each page's uncaught exceptions, console
+// errors and HTTP error responses, noErrors(page, desc) asserts there were
+// none (the browser's own /favicon.ico 404 aside), consoleMessages(page)
+// lists every console message, screenshot(page, name) saves name.png,
 // statusOf(url) gives a URL's HTTP status without reading its body (safe
 // on streams), BASES lists the URL of each listener (cross-port tests).
 //
 // TAP helpers: ok(cond, desc), is(got, want, desc), like(str, regex, desc),
 // unlike(str, regex, desc), diag(msg), skip(desc, why), bail(msg).  Each
 // returns whether it passed, so a test can stop early.  Run it alone with
-//   BASE=http://127.0.0.1:3000 node tests/browser/index.mjs
+//   BASE=http://127.0.0.1:3000 BROWSER=firefox node tests/browser/index.mjs
 // against a server started by hand.
 
-import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,6 +75,8 @@ export const BASES = [BASE, ...[PORT2, PORT3].filter(Boolean).map((p) => `http:/
 let count = 0;
 let failed = 0;
 let finished = false;
+// Every TAP line names the engine it ran in: "ok 3 - [firefox] ...".
+const TAG = `[${env.BROWSER || 'chromium'}] `;
 
 // A TAP description is one line, and '#' would start a directive.
 function tapText(s) {
@@ -83,7 +94,7 @@ export function diag(msg) {
 export function ok(cond, desc) {
   count++;
   if (!cond) failed++;
-  console.log(`${cond ? 'ok' : 'not ok'} ${count} - ${tapText(desc)}`);
+  console.log(`${cond ? 'ok' : 'not ok'} ${count} - ${tapText(TAG + desc)}`);
   return !!cond;
 }
 
@@ -117,7 +128,7 @@ export function unlike(got, re, desc) {
 
 export function skip(desc, why) {
   count++;
-  console.log(`ok ${count} - ${tapText(desc)} # SKIP ${tapText(why)}`);
+  console.log(`ok ${count} - ${tapText(TAG + desc)} # SKIP ${tapText(why)}`);
 }
 
 // Stop at once: prove reports the reason.  The cleanup of run() still runs.
@@ -127,57 +138,230 @@ export function bail(msg) {
 }
 
 // --- the browser -----------------------------------------------------------
+//
+// Two engines, one driver: npm puppeteer-core launches Debian's Chromium
+// (over the DevTools protocol) or Debian's firefox-esr (over WebDriver
+// BiDi), and the same page wrapper below gives the tests the
+// Playwright-style calls they are written with.  The same waits, clicks
+// and reads run in both, so a result that differs between the engines is
+// the engine's doing, not a driver's (tests/README.md says why).
 
+// BROWSER picks the engine of this run (tests/lib.sh sets it from
+// BROWSERS, running a browser test once per engine).
+export const ENGINES = ['chromium', 'firefox'];
+export const ENGINE = env.BROWSER || 'chromium';
 export const CHROMIUM = env.CHROMIUM || '/usr/bin/chromium';
+export const FIREFOX = env.FIREFOX || '/usr/bin/firefox-esr';
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-sandbox', '--disable-gpu', '--disable-quic',
   '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
 ];
+// Firefox preferences beyond puppeteer's testing profile, the
+// counterpart of --disable-background-networking: the browser makes no
+// connection of its own.  None changes what a page may do (the
+// connection limits stay Firefox's defaults).
+export const FIREFOX_PREFS = {
+  'network.captive-portal-service.enabled': false,
+  'network.connectivity-service.enabled': false,
+  'network.dns.disablePrefetch': true,
+  'network.prefetch-next': false,
+  'browser.region.network.url': '',
+  'extensions.blocklist.enabled': false,
+};
 // TIME_SCALE stretches both for a slow server (make test-valgrind sets 3);
 // it never shortens them.
 const TIME_SCALE = Math.max(1, Number(env.TIME_SCALE) || 1);
 const DEFAULT_TIMEOUT_MS = 60000 * TIME_SCALE;   // the whole script, browser included
 const ACTION_TIMEOUT_MS = 10000 * TIME_SCALE;    // one goto / waitFor / click
+const VIEWPORT = { width: 1024, height: 768 };
 
-// Launch Chromium with a fresh profile in a temp dir.  Returns
-// { context, userDataDir, close }.  run() does this for you.
+function launchOptions(userDataDir) {
+  const common = { headless: true, userDataDir, defaultViewport: VIEWPORT, timeout: 30000 };
+  if (ENGINE === 'firefox') {
+    return { ...common, browser: 'firefox', executablePath: FIREFOX, extraPrefsFirefox: FIREFOX_PREFS };
+  }
+  return { ...common, browser: 'chrome', executablePath: CHROMIUM, args: CHROMIUM_ARGS };
+}
+
+// Launch ENGINE with a fresh profile in a temp dir.  Returns
+// { browser, userDataDir, newPage, close }; newPage() gives a wrapped page
+// (below).  run() does this for you.
 export async function launch() {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-chromium-'));
-  let context;
+  if (!ENGINES.includes(ENGINE)) throw new Bail(`BROWSER=${ENGINE}: the engines are ${ENGINES.join(', ')}`);
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), `rt-${ENGINE}-`));
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1024, height: 768 },
-      timeout: 30000,
-    });
+    browser = await puppeteer.launch(launchOptions(userDataDir));
   } catch (e) {
     fs.rmSync(userDataDir, { recursive: true, force: true });
     throw e;
   }
-  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  // Each page gets a window of its own, as a reader's windows side by
+  // side: a background tab is hidden, and Firefox runs a hidden page's
+  // timers at most once a second, which no test is about.
+  const newPage = async () => {
+    const page = await browser.newPage({ type: 'window' });
+    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    page.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+    return wrapPage(page);
+  };
   const close = async () => {
-    try { await context.close(); } finally {
+    try { await browser.close(); } finally {
       fs.rmSync(userDataDir, { recursive: true, force: true });
     }
   };
-  return { context, userDataDir, close };
+  return { browser, userDataDir, newPage, close };
 }
 
-// Errors seen by each page: uncaught exceptions ("pageerror") and console
-// messages of type "error" (a failed resource load shows up here too).
+// --- the page: the Playwright-style calls the tests use --------------------
+//
+// A thin wrapper over a puppeteer Page.  Selectors are CSS, plus
+// Playwright's `text=...` and `:has-text("...")`, both meaning "the
+// innermost element whose text contains ..." (puppeteer's ::-p-text).
+// Like Playwright: click, fill, check and press wait for the element to be
+// visible and enabled; textContent, getAttribute, inputValue and
+// isChecked wait for it to exist; waitForSelector waits for it to be
+// visible; waitForFunction(fn, arg, { timeout, polling }) takes its
+// argument before its options.  Any other call is an error naming this
+// file, so a test using something new fails clearly in both engines.
+// page.raw is the puppeteer Page, for what only one engine can do.
+
+function cssOf(selector) {
+  const text = /^text=(?:"(.*)"|(.*))$/.exec(selector);
+  if (text) return `::-p-text(${text[1] ?? text[2]})`;
+  return selector.replace(/:has-text\((?:"([^"]*)"|'([^']*)')\)/g, (m, a, b) => `::-p-text(${a ?? b})`);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class Page {
+  constructor(page) { this.raw = page; }
+
+  // Navigation and the page as a whole.  'load' is the page's own load
+  // event, as in Playwright: puppeteer's would also wait for every frame
+  // in it to load, and a forever frame never does.
+  async goto(url, { waitUntil = 'load', timeout } = {}) {
+    const options = timeout ? { timeout } : {};
+    const res = await this.raw.goto(url, { ...options, waitUntil: 'domcontentloaded' });
+    if (waitUntil === 'load') {
+      await this.raw.waitForFunction(() => document.readyState === 'complete', { ...options, polling: 50 });
+    }
+    return res;
+  }
+  url() { return this.raw.url(); }
+  title() { return this.raw.title(); }
+  close() { return this.raw.close(); }
+  on(event, fn) { this.raw.on(event === 'crash' ? 'error' : event, fn); return this; }
+  setViewportSize({ width, height }) { return this.raw.setViewport({ width, height }); }
+  screenshot(options) { return this.raw.screenshot(options); }
+  evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
+  waitForTimeout(ms) { return sleep(ms); }
+  waitForFunction(fn, arg, { timeout, polling = 'raf' } = {}) {
+    return this.raw.waitForFunction(fn, { polling, ...(timeout !== undefined ? { timeout } : {}) }, arg);
+  }
+
+  // Elements.
+  waitForSelector(selector, { timeout, state = 'visible' } = {}) {
+    const options = { visible: state === 'visible', hidden: state === 'hidden' };
+    if (timeout !== undefined) options.timeout = timeout;
+    return this.raw.waitForSelector(cssOf(selector), options);
+  }
+  $(selector) { return this.raw.$(cssOf(selector)); }
+  $$eval(selector, fn, arg) { return this.raw.$$eval(cssOf(selector), fn, arg); }
+  async #attached(selector, fn, arg) {
+    const el = await this.raw.waitForSelector(cssOf(selector));
+    try { return await el.evaluate(fn, arg); } finally { await el.dispose(); }
+  }
+  textContent(selector) { return this.#attached(selector, (el) => el.textContent); }
+  getAttribute(selector, name) { return this.#attached(selector, (el, n) => el.getAttribute(n), name); }
+  inputValue(selector) { return this.#attached(selector, (el) => el.value); }
+  isChecked(selector) { return this.#attached(selector, (el) => el.checked); }
+  locator(selector, { hasText } = {}) {
+    const all = () => this.raw.$$eval(cssOf(selector), (els, text) =>
+      els.filter((el) => text === undefined || el.textContent.includes(text)).map((el) => el.textContent), hasText);
+    return {
+      count: async () => (await all()).length,
+      allTextContents: all,
+    };
+  }
+
+  // Input, as a user would: the element must be visible and enabled.
+  click(selector) { return this.raw.locator(cssOf(selector)).click(); }
+  async fill(selector, value) {
+    // Playwright's fill: replace the value at once, then the events a
+    // user's edit would fire.
+    await this.raw.locator(cssOf(selector)).wait();
+    await this.#attached(selector, (el, v) => {
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }, value);
+  }
+  async #setChecked(selector, want) {
+    if ((await this.isChecked(selector)) !== want) await this.click(selector);
+    if ((await this.isChecked(selector)) !== want) throw new Error(`${selector}: clicking did not make checked=${want}`);
+  }
+  check(selector) { return this.#setChecked(selector, true); }
+  uncheck(selector) { return this.#setChecked(selector, false); }
+  async press(selector, key) {
+    const el = await this.raw.waitForSelector(cssOf(selector), { visible: true });
+    try { await el.press(key); } finally { await el.dispose(); }
+  }
+
+  // page.route(glob, handler): handler(route) calls route.continue().  The
+  // glob's * matches anything.
+  async route(glob, handler) {
+    const re = new RegExp('^' + glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    await this.raw.setRequestInterception(true);
+    this.raw.on('request', (request) => {
+      if (request.isInterceptResolutionHandled()) return;
+      if (!re.test(request.url())) {
+        request.continue();
+        return;
+      }
+      handler({ request: () => request, continue: () => request.continue() });
+    });
+  }
+}
+
+function wrapPage(page) {
+  return new Proxy(new Page(page), {
+    get(target, prop) {
+      if (typeof prop === 'symbol' || prop === 'then') return undefined;   // not a thenable
+      if (prop in target) {
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      throw new Error(`page.${prop} is not in the Playwright-style page of tests/browser/lib.mjs: add it there`);
+    },
+  });
+}
+
+// Errors seen by each page: uncaught exceptions ("pageerror"), console
+// messages of type "error", and any response with an HTTP status of 400
+// or more (Chromium also logs those to the console; Firefox does not
+// tell the driver, so the response itself is what counts in both).
+// Every console message, of any type, is kept as well:
+// consoleMessages(page).
 const errorsOf = new WeakMap();
+const consoleOf = new WeakMap();
 
 export function watchErrors(page) {
   const errors = [];
+  const messages = [];
   errorsOf.set(page, errors);
+  consoleOf.set(page, messages);
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
+    messages.push(`${msg.type()}: ${msg.text()}`);
     if (msg.type() !== 'error') return;
     const loc = msg.location();
     errors.push(`console.error: ${msg.text()}${loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) errors.push(`response ${res.status()}: ${res.url()}`);
   });
   page.on('crash', () => errors.push('the page crashed'));
   return errors;
@@ -185,6 +369,10 @@ export function watchErrors(page) {
 
 export function pageErrors(page) {
   return errorsOf.get(page) || [];
+}
+
+export function consoleMessages(page) {
+  return consoleOf.get(page) || [];
 }
 
 // Assert that the page had no page errors and no console errors.  The
@@ -202,9 +390,9 @@ export function screenshotDir() {
   return env.SCREENSHOT_DIR || env.TMPDIR || '/tmp';
 }
 
-// Save a full-page PNG as <dir>/<name>.png and say where.
+// Save a full-page PNG as <dir>/<engine>/<name>.png and say where.
 export async function screenshot(page, name) {
-  const dir = screenshotDir();
+  const dir = path.join(screenshotDir(), ENGINE);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -239,9 +427,10 @@ function finish(code) {
   process.exitCode = code;
 }
 
-// Run a browser test body, then clean up and exit.  The body gets
-//   { context, newPage, screenshot, noErrors, pageErrors }
-// newPage() opens a page whose errors are collected.
+// Run a browser test body in ENGINE, then clean up and exit.  The body gets
+//   { engine, newPage, screenshot, noErrors, pageErrors }
+// newPage() opens a page (in a window of its own) whose errors are
+// collected.
 export async function run(body, { timeout = Number(env.BROWSER_TEST_TIMEOUT) || DEFAULT_TIMEOUT_MS } = {}) {
   if (!BASE) {
     console.log('Bail out! BASE (or PORT) is not set: run me from a tests/*.t wrapper');
@@ -249,8 +438,9 @@ export async function run(body, { timeout = Number(env.BROWSER_TEST_TIMEOUT) || 
   }
   let browser = null;
   const hard = setTimeout(() => {
-    console.log(`Bail out! the browser test did not finish within ${timeout} ms`);
-    // Playwright kills the browser it launched when node exits.
+    console.log(`Bail out! ${tapText(`${TAG}the browser test did not finish within ${timeout} ms`)}`);
+    // puppeteer kills the browser it launched when node exits; the
+    // profile is ours to remove.
     if (browser) fs.rmSync(browser.userDataDir, { recursive: true, force: true });
     finished = true;
     process.exit(2);
@@ -259,16 +449,16 @@ export async function run(body, { timeout = Number(env.BROWSER_TEST_TIMEOUT) || 
   let code = 0;
   try {
     browser = await launch();
-    const { context } = browser;
+    diag(`${ENGINE}: ${await browser.browser.version()}`);
     const newPage = async () => {
-      const page = await context.newPage();
+      const page = await browser.newPage();
       watchErrors(page);
       return page;
     };
-    await body({ context, newPage, screenshot, noErrors, pageErrors });
+    await body({ engine: ENGINE, newPage, screenshot, noErrors, pageErrors, consoleMessages });
   } catch (e) {
     if (e instanceof Bail) {
-      console.log(`Bail out! ${tapText(e.message)}`);
+      console.log(`Bail out! ${tapText(TAG + e.message)}`);
       code = 2;
     } else {
       ok(false, `the test ran to its end without an exception`);

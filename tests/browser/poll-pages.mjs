@@ -1,6 +1,6 @@
 // tests/browser/poll-pages.mjs - the four polling pages (ARTICLE §1) in
-// Chromium: each shows a message published with curl-like fetch from
-// outside the page within a few seconds, renders a hostile message as
+// each engine: every page shows a message published with curl-like fetch
+// from outside the page within a few seconds, renders a hostile message as
 // exact text, and the short-polling ticket demo stops polling once its
 // ticket is confirmed (code === '1').  Run by tests/29-poll-browser.t.
 

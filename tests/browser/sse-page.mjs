@@ -1,4 +1,4 @@
-// tests/browser/sse-page.mjs - www/sse.html (ARTICLE §5.2) in Chromium,
+// tests/browser/sse-page.mjs - www/sse.html (ARTICLE §5.2) in each engine,
 // against sse.c: the article's testEvent listener fires, published
 // messages show as text (markup and line breaks included), the page's
 // close and reopen resumes with ?lastEventId=, a stream the server ends
@@ -79,6 +79,11 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   await page.fill('#close-after-n', '3');
   const startCount = (await events(page)).length;
   await page.click('#build');
+  // When each end is seen ("error") and each reconnection opens.
+  await page.evaluate(() => {
+    window.sseTimes = [];
+    for (const type of ['error', 'open']) SSETarget.addEventListener(type, () => window.sseTimes.push([type, performance.now()]));
+  });
   // Wait for the first end of the response (the "error" listener), then
   // publish while the browser waits its retry delay to reconnect.
   await until(page, () => /error: .*reconnects after the retry delay/.test(document.querySelector('#status').textContent), null, 15000);
@@ -97,6 +102,12 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   ids = messageIds(cycle);
   ok(ids.length >= 6, `events across ${testEvents.length - 1} reconnections (${ids.length})`);
   is(gapsAndDuplicates(ids).join(', '), '', 'across server-side ends and reconnections: no gap, no duplicate');
+  // The browser waits the server's retry: (SSE_RETRY_MS, 3000) before it
+  // reconnects; 200 ms of slack for when the error event is dispatched.
+  const times = await page.evaluate(() => window.sseTimes);
+  const waits = times.slice(1).map((t, i) => (times[i][0] === 'error' && t[0] === 'open' ? Math.round(t[1] - times[i][1]) : null))
+    .filter((w) => w !== null);
+  ok(waits.length >= 2 && waits.every((w) => w >= 2800), `each reconnection waited the server's retry: 3000 (${waits.join(', ')} ms)`);
   await screenshot(page, 'sse');
   await page.click('#close');
   noErrors(page, 'no page errors');

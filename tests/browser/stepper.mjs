@@ -1,4 +1,4 @@
-// tests/browser/stepper.mjs - www/stepper.html in Chromium, against
+// tests/browser/stepper.mjs - www/stepper.html in each engine, against
 // ./server --step: one WebSocket message and one long-poll wake-up walked
 // through the select() loop a step at a time.  STEP_BASE is the control
 // port's URL.  Run by tests/74-stepper-browser.t.

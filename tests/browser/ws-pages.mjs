@@ -1,4 +1,4 @@
-// ws-pages.mjs - the WebSocket pages in Chromium (ARTICLE §4.4):
+// ws-pages.mjs - the WebSocket pages in each engine (ARTICLE §4.4):
 // www/websocket.html, the article's page: 建立连接, 发送一条消息 (123) and
 // the reply "服务端已收到信息，您的信息是123" shown in the page, 断开连接
 // with a clean close; and www/chat.html on /hub: the clock ticks, a
