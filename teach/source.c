@@ -181,21 +181,35 @@ static void about_of(const char *file, char *out, size_t out_size)
     out[len] = '\0';
 }
 
-static int list_json(struct buf *b)
+/* One layer's files.  Every append is checked, as in list_json. */
+static int files_json(struct buf *b, const struct source_layer *l)
 {
     char about[SOURCE_ABOUT_MAX];
-    buf_append_str(b, "{\"layers\":[");
+    for (const char *const *f = l->files; *f != NULL; f++) {
+        about_of(*f, about, sizeof about);
+        if (buf_printf(b, "%s{\"name\":\"%s\",\"about\":", f == l->files ? "" : ",", *f) != 0
+            || escape_json_string(b, about, strlen(about)) != 0
+            || buf_append_str(b, "}") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* 0, or -1 when the buffer could not grow: each append is checked, since
+ * one that failed for want of memory would leave a hole in the JSON
+ * while the smaller appends after it succeeded. */
+static int list_json(struct buf *b)
+{
+    if (buf_append_str(b, "{\"layers\":[") != 0)
+        return -1;
     for (const struct source_layer *l = source_layers; l->id != NULL; l++) {
-        buf_printf(b, "%s{\"id\":\"%s\",\"title\":", l == source_layers ? "" : ",", l->id);
-        escape_json_string(b, l->title, strlen(l->title));
-        buf_append_str(b, ",\"files\":[");
-        for (const char *const *f = l->files; *f != NULL; f++) {
-            about_of(*f, about, sizeof about);
-            buf_printf(b, "%s{\"name\":\"%s\",\"about\":", f == l->files ? "" : ",", *f);
-            escape_json_string(b, about, strlen(about));
-            buf_append_str(b, "}");
-        }
-        buf_append_str(b, "]}");
+        if (buf_printf(b, "%s{\"id\":\"%s\",\"title\":", l == source_layers ? "" : ",",
+                       l->id) != 0
+            || escape_json_string(b, l->title, strlen(l->title)) != 0
+            || buf_append_str(b, ",\"files\":[") != 0
+            || files_json(b, l) != 0
+            || buf_append_str(b, "]}") != 0)
+            return -1;
     }
     return buf_append_str(b, "]}\n");
 }
@@ -205,7 +219,7 @@ void source_files_handle(struct conn *c, const struct http_request *req)
     struct buf b = { NULL, 0, 0, SOURCE_LIST_MAX };
     (void)req;
     conn_count_request(c, TECH_HTTP);
-    if (list_json(&b) != 0 || b.data == NULL) {
+    if (list_json(&b) != 0) {
         buf_free(&b);
         conn_respond_error(c, 500, "out of memory");
         return;
