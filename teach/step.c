@@ -313,38 +313,59 @@ void step_on_conn_change(const struct conn *c, enum conn_change what, long n,
 /* ------------------------------------------------------------------ */
 /* the JSON record                                                     */
 
-static int render_state(struct buf *b)
+/* Every append is checked: one that failed for want of memory would
+ * leave a hole in the JSON while the smaller ones after it succeeded. */
+static int render_fds(struct buf *b)
 {
-    buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[", control_port);
-    for (int i = 0; i < n_ports; i++)
-        buf_printf(b, "%s%d", i ? "," : "", ports[i]);
-    buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
-               "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
-               (unsigned long long)hub_last_id(),
-               (unsigned long long)owed, (unsigned long long)rec.iteration,
-               (long long)rec.at_ms, (long long)rec.timeout_ms);
     for (size_t i = 0; i < rec.n_fds; i++) {
         const struct step_fd *f = &rec.fds[i];
-        buf_printf(b, "%s{\"fd\":%d,\"role\":", i ? "," : "", f->fd);
-        escape_json_string(b, f->role, strlen(f->role));
-        buf_printf(b, ",\"r\":%d,\"w\":%d,\"ready_r\":%d,\"ready_w\":%d}",
-                   f->r, f->w, f->ready_r, f->ready_w);
+        if (buf_printf(b, "%s{\"fd\":%d,\"role\":", i ? "," : "", f->fd) != 0
+            || escape_json_string(b, f->role, strlen(f->role)) != 0
+            || buf_printf(b, ",\"r\":%d,\"w\":%d,\"ready_r\":%d,\"ready_w\":%d}",
+                          f->r, f->w, f->ready_r, f->ready_w) != 0)
+            return -1;
     }
-    buf_printf(b, "],\"fds_more\":%zu,\"notes\":[", rec.fds_more);
+    return 0;
+}
+
+static int render_notes(struct buf *b)
+{
     for (size_t i = 0; i < rec.n_notes; i++) {
         const struct step_note_rec *n = &rec.notes[i];
-        buf_printf(b, "%s{\"kind\":\"%s\",\"fd\":%d,\"text\":", i ? "," : "",
-                   kind_names[n->kind], n->fd);
-        escape_json_string(b, n->text, strlen(n->text));
-        buf_append_str(b, "}");
+        if (buf_printf(b, "%s{\"kind\":\"%s\",\"fd\":%d,\"text\":", i ? "," : "",
+                       kind_names[n->kind], n->fd) != 0
+            || escape_json_string(b, n->text, strlen(n->text)) != 0
+            || buf_append_str(b, "}") != 0)
+            return -1;
     }
+    return 0;
+}
+
+static int render_state(struct buf *b)
+{
+    if (buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[",
+                   control_port) != 0)
+        return -1;
+    for (int i = 0; i < n_ports; i++) {
+        if (buf_printf(b, "%s%d", i ? "," : "", ports[i]) != 0)
+            return -1;
+    }
+    if (buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
+                   "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
+                   (unsigned long long)hub_last_id(),
+                   (unsigned long long)owed, (unsigned long long)rec.iteration,
+                   (long long)rec.at_ms, (long long)rec.timeout_ms) != 0
+        || render_fds(b) != 0
+        || buf_printf(b, "],\"fds_more\":%zu,\"notes\":[", rec.fds_more) != 0
+        || render_notes(b) != 0)
+        return -1;
     return buf_printf(b, "],\"notes_more\":%zu}\n", rec.notes_more);
 }
 
 static void respond_state(struct conn *c)
 {
     struct buf b = { NULL, 0, 0, STEP_STATE_MAX };
-    if (render_state(&b) != 0 || b.data == NULL) {
+    if (render_state(&b) != 0) {
         buf_free(&b);
         conn_respond_error(c, 500, "out of memory");
         return;
