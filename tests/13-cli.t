@@ -16,12 +16,33 @@ unlike "$help" "GET, /" "no method list is cut short"
 "$SERVER" -r /nonexistent/dir -p 0 2>"$T_TMP/err"; is "$?" 2 "a missing www root is refused"
 like "$(cat "$T_TMP/err")" "not a directory" "and says why"
 "$SERVER" -x 2>/dev/null; is "$?" 2 "an unknown flag -> usage, status 2"
+"$SERVER" -r README.md -p 0 2>"$T_TMP/err"; is "$?" 2 "a www root that is a file is refused"
+like "$(cat "$T_TMP/err")" "README.md is not a directory" "and says why"
+"$SERVER" -p 0 -r www stray 2>"$T_TMP/err"; is "$?" 2 "an operand after the options -> status 2"
+like "$(cat "$T_TMP/err")" "^usage: server" "with the usage"
+"$SERVER" -p 0 -r www -- --article-mode 2>/dev/null; is "$?" 2 \
+    "after --, --article-mode is an operand, not the option (status 2)"
+origins=
+for i in $(seq 17); do origins="$origins -o http://a$i.example"; done
+# shellcheck disable=SC2086
+"$SERVER" -p 0 -r www $origins 2>"$T_TMP/err"; is "$?" 2 "a 17th -o is refused (status 2)"
+like "$(cat "$T_TMP/err")" "at most 16 -o" "saying the limit"
+# Listening fails: status 1, naming the address and port.  Without -p the
+# defaults are tried, 3000 first; an address that is not IPv4 fails
+# before anything is bound.
+"$SERVER" -q -r www -b 256.0.0.1 2>"$T_TMP/err"; is "$?" 1 "-b 256.0.0.1 (no IPv4 address): status 1"
+like "$(cat "$T_TMP/err")" "cannot listen on 256\.0\.0\.1:3000: " \
+    "naming the address and the first default port"
 
 # Three ports by -p, every route on each; the request log.
 start_server -p 0 -p 0 -p 0
 for p in "$PORT" "$PORT2" "$PORT3"; do
     is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/stats")" 200 "port $p answers /stats"
 done
+"$SERVER" -q -r www -p "$PORT" 2>"$T_TMP/err"; is "$?" 1 "a port in use (this server's): status 1"
+like "$(cat "$T_TMP/err")" "cannot listen on 127\.0\.0\.1:$PORT: Address already in use" "saying so"
+"$SERVER" -q -r www -p 0 -S "$PORT" 2>"$T_TMP/err"; is "$?" 1 "a stepper port in use: status 1"
+like "$(cat "$T_TMP/err")" "cannot listen on 127\.0\.0\.1:$PORT: " "saying which"
 curl -s -o /dev/null "$BASE/index.html"
 curl -s -g -o /dev/null --path-as-is "$BASE/%0a%1b[31mfake"
 sleep 0.1
