@@ -430,8 +430,6 @@ static void ws_on_close(struct conn *c)
 {
     struct ws *ws = c->tech;
 
-    if (ws == NULL)
-        return;
     buf_free(&ws->message);
     mem_free(ws);
     c->tech = NULL;
@@ -508,11 +506,10 @@ static void handshake(struct conn *c, const struct http_request *req,
 {
     conn_count_request(c, TECH_WEBSOCKET);
 
+    /* Only a GET gets here: the route table answers any other method
+     * with 405 and Allow (routes.c), so ws_check_handshake's 405 is
+     * never the answer. */
     int status = ws_check_handshake(req);
-    if (status == 405) {
-        refuse_handshake(c, 405, "Allow: GET\r\n", "a WebSocket handshake is a GET\n");
-        return;
-    }
     if (status == 426) {
         /* RFC 9110 section 15.5.22: a 426 MUST carry Upgrade naming
          * the protocol, and section 7.8: a sender of Upgrade MUST list
