@@ -24,7 +24,9 @@ issue's list); then the answers built in one buffer from many appends,
 each of which must come whole or not at all (a 200 whose JSON has a hole
 is a failure): /stats, the wire view, /source and /source/files, the
 three poll answer forms, a /hub message published and delivered back,
-article mode (-A: its SSE stream, JSONP and /article/state) and the
+an SSE keep-alive comment (-T 100: after 150 ms of silence), article
+mode (-A: its SSE stream, forever frame, unframed stream, JSONP and
+/article/state) and the
 stepper (--step=0: a step and /step/state, on the control port; there
 the bystander is a step, since the data plane moves only when stepped).
 
@@ -369,12 +371,32 @@ def scenario_article(port, out):
     m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
     if out.http(int(m.group(1)) if m else None, "article SSE") and b"id: testId" not in data:
         out.cut("article SSE: cut before its first block")
+    for target, what in ((b"/article/iframeLongConnection", "article frame"),
+                         (b"/article/unframed?framing=none", "article unframed")):
+        s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+        data = read_some(s, b"\r\n\r\n")
+        s.close()
+        m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+        if out.http(int(m.group(1)) if m else None, what) and b"text/html" not in data:
+            out.cut(f"{what}: not its head")
     status, body = http(port, "GET", "/article/poll/jsonp?callback=cb")
     if out.http(status, "article JSONP") and not body.startswith(b"cb({"):
         out.cut("article JSONP: not the script")
     time.sleep(SETTLE_S)     # the stream's close is seen before the state
     json_answer(port, "/article/state", "article state", out,
                 ["dead_writes", "leaked_intervals", "open"])
+
+
+def scenario_sse_keepalive(port, out):
+    # -T 100: the keep-alive comment after 150 ms of silence, not 15 s.
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.sendall(b"GET /sseStream HTTP/1.1\r\nHost: a\r\n\r\n")
+    data = read_some(s, b": keep-alive\n")
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+    if out.http(int(m.group(1)) if m else None, "SSE") and b": keep-alive\n" not in data:
+        out.cut("SSE: no keep-alive comment on a silent stream")
 
 
 def scenario_stepper(port, out, control):
@@ -399,6 +421,7 @@ SCENARIOS = [
     ("source", scenario_source, ()),
     ("poll answers", scenario_poll_answers, ()),
     ("WebSocket hub message", scenario_ws_hub, ()),
+    ("SSE keep-alive", scenario_sse_keepalive, ("-T", "100")),
     ("article mode", scenario_article, ("-A",)),
     ("stepper", scenario_stepper, ("--step=0",)),
 ]
