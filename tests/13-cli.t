@@ -33,6 +33,9 @@ like "$(cat "$T_TMP/err")" "at most 16 -o" "saying the limit"
 "$SERVER" -q -r www -b 256.0.0.1 2>"$T_TMP/err"; is "$?" 1 "-b 256.0.0.1 (no IPv4 address): status 1"
 like "$(cat "$T_TMP/err")" "cannot listen on 256\.0\.0\.1:3000: " \
     "naming the address and the first default port"
+(ulimit -n 4; exec "$SERVER" -q -p 0 -r www) 2>"$T_TMP/err"; is "$?" 1 \
+    "no descriptor left for the listening socket (ulimit -n 4): status 1"
+like "$(cat "$T_TMP/err")" "cannot listen on 127\.0\.0\.1:0: Too many open files" "saying why"
 
 # Three ports by -p, every route on each; the request log.
 start_server -p 0 -p 0 -p 0
