@@ -452,24 +452,26 @@ void article_handle_state(struct conn *c, const struct http_request *req)
             counting++;
     }
     struct buf b = { NULL, 0, 0, ARTICLE_STATE_MAX };
-    /* Each part checked: one that failed for want of memory would leave
-     * a hole in the JSON while the smaller ones after it succeeded. */
-    if (buf_printf(&b, "{\"article_mode\":true,\"dead_writes\":%llu,\"dead_bytes\":%llu,"
-                   "\"leaked_intervals\":%llu,\"leaked_ever\":%llu,\"ghost_limit\":%d,"
-                   "\"ghost_lifetime_ms\":%d,",
-                   (unsigned long long)writes, (unsigned long long)bytes,
-                   (unsigned long long)counting, (unsigned long long)ghosts_made,
-                   ARTICLE_GHOSTS_MAX, ARTICLE_GHOST_LIFETIME_MS) != 0
-        || buf_printf(&b, "\"dead_writes_by_route\":{\"sseStream\":%llu,"
-                      "\"iframeLongConnection\":%llu},",
-                      (unsigned long long)by_kind[0], (unsigned long long)by_kind[1]) != 0
-        || buf_printf(&b, "\"open\":{\"sseStream\":%zu,\"iframeLongConnection\":%zu,"
-                      "\"unframed\":%zu},\"sse_global_interval_fd\":%d,"
-                      "\"sse_intervals_cleared_by_others\":%llu}\n",
-                      open_streams[KIND_SSE], open_streams[KIND_FRAME],
-                      open_streams[KIND_UNFRAMED],
-                      sse_global_interval != NULL ? sse_global_interval->conn->fd : -1,
-                      (unsigned long long)sse_intervals_cleared_by_others) != 0) {
+    /* Each part's result is kept, not only the last: one that failed for
+     * want of memory would leave a hole in the JSON while the smaller
+     * ones after it succeeded. */
+    int rc = buf_printf(&b, "{\"article_mode\":true,\"dead_writes\":%llu,\"dead_bytes\":%llu,"
+                        "\"leaked_intervals\":%llu,\"leaked_ever\":%llu,\"ghost_limit\":%d,"
+                        "\"ghost_lifetime_ms\":%d,",
+                        (unsigned long long)writes, (unsigned long long)bytes,
+                        (unsigned long long)counting, (unsigned long long)ghosts_made,
+                        ARTICLE_GHOSTS_MAX, ARTICLE_GHOST_LIFETIME_MS);
+    rc |= buf_printf(&b, "\"dead_writes_by_route\":{\"sseStream\":%llu,"
+                     "\"iframeLongConnection\":%llu},",
+                     (unsigned long long)by_kind[0], (unsigned long long)by_kind[1]);
+    rc |= buf_printf(&b, "\"open\":{\"sseStream\":%zu,\"iframeLongConnection\":%zu,"
+                     "\"unframed\":%zu},\"sse_global_interval_fd\":%d,"
+                     "\"sse_intervals_cleared_by_others\":%llu}\n",
+                     open_streams[KIND_SSE], open_streams[KIND_FRAME],
+                     open_streams[KIND_UNFRAMED],
+                     sse_global_interval != NULL ? sse_global_interval->conn->fd : -1,
+                     (unsigned long long)sse_intervals_cleared_by_others);
+    if (rc != 0) {
         buf_free(&b);
         conn_respond_error(c, 500, "out of memory");
         return;

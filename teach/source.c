@@ -181,37 +181,27 @@ static void about_of(const char *file, char *out, size_t out_size)
     out[len] = '\0';
 }
 
-/* One layer's files.  Every append is checked, as in list_json. */
-static int files_json(struct buf *b, const struct source_layer *l)
-{
-    char about[SOURCE_ABOUT_MAX];
-    for (const char *const *f = l->files; *f != NULL; f++) {
-        about_of(*f, about, sizeof about);
-        if (buf_printf(b, "%s{\"name\":\"%s\",\"about\":", f == l->files ? "" : ",", *f) != 0
-            || escape_json_string(b, about, strlen(about)) != 0
-            || buf_append_str(b, "}") != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* 0, or -1 when the buffer could not grow: each append is checked, since
- * one that failed for want of memory would leave a hole in the JSON
- * while the smaller appends after it succeeded. */
+/* Each append's result is kept, not only the last: one that failed for
+ * want of memory would leave a hole in the JSON while the smaller ones
+ * after it succeeded.  0, or -1 if any failed. */
 static int list_json(struct buf *b)
 {
-    if (buf_append_str(b, "{\"layers\":[") != 0)
-        return -1;
+    char about[SOURCE_ABOUT_MAX];
+    int rc = buf_append_str(b, "{\"layers\":[");
     for (const struct source_layer *l = source_layers; l->id != NULL; l++) {
-        if (buf_printf(b, "%s{\"id\":\"%s\",\"title\":", l == source_layers ? "" : ",",
-                       l->id) != 0
-            || escape_json_string(b, l->title, strlen(l->title)) != 0
-            || buf_append_str(b, ",\"files\":[") != 0
-            || files_json(b, l) != 0
-            || buf_append_str(b, "]}") != 0)
-            return -1;
+        rc |= buf_printf(b, "%s{\"id\":\"%s\",\"title\":", l == source_layers ? "" : ",", l->id);
+        rc |= escape_json_string(b, l->title, strlen(l->title));
+        rc |= buf_append_str(b, ",\"files\":[");
+        for (const char *const *f = l->files; *f != NULL; f++) {
+            about_of(*f, about, sizeof about);
+            rc |= buf_printf(b, "%s{\"name\":\"%s\",\"about\":", f == l->files ? "" : ",", *f);
+            rc |= escape_json_string(b, about, strlen(about));
+            rc |= buf_append_str(b, "}");
+        }
+        rc |= buf_append_str(b, "]}");
     }
-    return buf_append_str(b, "]}\n");
+    rc |= buf_append_str(b, "]}\n");
+    return rc;
 }
 
 void source_files_handle(struct conn *c, const struct http_request *req)

@@ -313,53 +313,37 @@ void step_on_conn_change(const struct conn *c, enum conn_change what, long n,
 /* ------------------------------------------------------------------ */
 /* the JSON record                                                     */
 
-/* Every append is checked: one that failed for want of memory would
- * leave a hole in the JSON while the smaller ones after it succeeded. */
-static int render_fds(struct buf *b)
-{
-    for (size_t i = 0; i < rec.n_fds; i++) {
-        const struct step_fd *f = &rec.fds[i];
-        if (buf_printf(b, "%s{\"fd\":%d,\"role\":", i ? "," : "", f->fd) != 0
-            || escape_json_string(b, f->role, strlen(f->role)) != 0
-            || buf_printf(b, ",\"r\":%d,\"w\":%d,\"ready_r\":%d,\"ready_w\":%d}",
-                          f->r, f->w, f->ready_r, f->ready_w) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int render_notes(struct buf *b)
-{
-    for (size_t i = 0; i < rec.n_notes; i++) {
-        const struct step_note_rec *n = &rec.notes[i];
-        if (buf_printf(b, "%s{\"kind\":\"%s\",\"fd\":%d,\"text\":", i ? "," : "",
-                       kind_names[n->kind], n->fd) != 0
-            || escape_json_string(b, n->text, strlen(n->text)) != 0
-            || buf_append_str(b, "}") != 0)
-            return -1;
-    }
-    return 0;
-}
-
+/* Each append's result is kept, not only the last: one that failed for
+ * want of memory would leave a hole in the JSON while the smaller ones
+ * after it succeeded.  0, or -1 if any failed. */
 static int render_state(struct buf *b)
 {
-    if (buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[",
-                   control_port) != 0)
-        return -1;
-    for (int i = 0; i < n_ports; i++) {
-        if (buf_printf(b, "%s%d", i ? "," : "", ports[i]) != 0)
-            return -1;
+    int rc = buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[",
+                        control_port);
+    for (int i = 0; i < n_ports; i++)
+        rc |= buf_printf(b, "%s%d", i ? "," : "", ports[i]);
+    rc |= buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
+                     "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
+                     (unsigned long long)hub_last_id(),
+                     (unsigned long long)owed, (unsigned long long)rec.iteration,
+                     (long long)rec.at_ms, (long long)rec.timeout_ms);
+    for (size_t i = 0; i < rec.n_fds; i++) {
+        const struct step_fd *f = &rec.fds[i];
+        rc |= buf_printf(b, "%s{\"fd\":%d,\"role\":", i ? "," : "", f->fd);
+        rc |= escape_json_string(b, f->role, strlen(f->role));
+        rc |= buf_printf(b, ",\"r\":%d,\"w\":%d,\"ready_r\":%d,\"ready_w\":%d}",
+                         f->r, f->w, f->ready_r, f->ready_w);
     }
-    if (buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
-                   "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
-                   (unsigned long long)hub_last_id(),
-                   (unsigned long long)owed, (unsigned long long)rec.iteration,
-                   (long long)rec.at_ms, (long long)rec.timeout_ms) != 0
-        || render_fds(b) != 0
-        || buf_printf(b, "],\"fds_more\":%zu,\"notes\":[", rec.fds_more) != 0
-        || render_notes(b) != 0)
-        return -1;
-    return buf_printf(b, "],\"notes_more\":%zu}\n", rec.notes_more);
+    rc |= buf_printf(b, "],\"fds_more\":%zu,\"notes\":[", rec.fds_more);
+    for (size_t i = 0; i < rec.n_notes; i++) {
+        const struct step_note_rec *n = &rec.notes[i];
+        rc |= buf_printf(b, "%s{\"kind\":\"%s\",\"fd\":%d,\"text\":", i ? "," : "",
+                         kind_names[n->kind], n->fd);
+        rc |= escape_json_string(b, n->text, strlen(n->text));
+        rc |= buf_append_str(b, "}");
+    }
+    rc |= buf_printf(b, "],\"notes_more\":%zu}\n", rec.notes_more);
+    return rc;
 }
 
 static void respond_state(struct conn *c)
