@@ -5,7 +5,8 @@
 #   - abrupt resets (SO_LINGER 0, so close() sends RST) mid-head, mid-body
 #     and before reading a response;
 #   - half-closes (shutdown(SHUT_WR)) mid-head, mid-body and after a
-#     complete request (which is still answered);
+#     complete request (which is still answered), and after 50 pipelined
+#     ones whose answers pass what the sockets hold (all answered);
 #   - garbage after a valid request on a keep-alive connection: the valid
 #     one is answered 200, the garbage 400, then the connection closes;
 #   - a pipelined burst sent without reading: the server stops reading
@@ -99,6 +100,18 @@ s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\nHo
 s.shutdown(socket.SHUT_WR)
 data, eof = read_all(s); s.close()
 report("halfclose_after_requests", "%s_eof=%s" % (statuses(data), eof))
+# The same with 50 pipelined requests for a 100 kB file (5 MB of
+# answers, more than the sockets take before the reader reads, so the
+# half-close is seen with answers unsent and requests still buffered):
+# every one is answered, then EOF.
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(ADDR)
+s.sendall(b"GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 50)
+s.shutdown(socket.SHUT_WR)
+time.sleep(1.0)
+data, eof = read_all(s, 10.0); s.close()
+report("halfclose_pipelined_big", "%d_answers_eof=%s" % (data.count(b"HTTP/1.1 200 OK\r\n"), eof))
 
 # ---- garbage after a valid request on a keep-alive connection ----
 s = connect()
@@ -204,6 +217,8 @@ like "$out" 'halfclose_mid_body=no_answer_eof=True bystander=ok' \
     "a half-close mid-body: nothing published, the connection is closed"
 like "$out" 'halfclose_after_requests=\[200, 200\]_eof=True bystander=ok' \
     "a half-close after two complete requests: both are still answered, then EOF"
+like "$out" 'halfclose_pipelined_big=50_answers_eof=True bystander=ok' \
+    "a half-close behind 50 pipelined requests for 100 kB: all 50 answered, then EOF (30 were)"
 like "$out" 'garbage_same_packet=\[200, 400\]_eof=True bystander=ok' \
     "garbage behind a valid request: 200, then 400, then the connection closes"
 like "$out" 'garbage_after_answer=\[200\]\+\[400\]_eof=True bystander=ok' \
