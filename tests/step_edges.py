@@ -3,6 +3,7 @@ record at its edges, with raw sockets (tests/73-step.t runs the server
 with --step=0 -T DIVISOR -N).  Prints TAP.
 
   - a connection's timeout fires during a step: "timer due on fd N";
+    one on the control port times out too, outside the record;
   - a stream whose reader went away: "fd N dropped: peer_closed";
   - more descriptors than STEP_MAX_FDS (64) and more actions than
     STEP_MAX_NOTES (48) in one iteration: listed up to the limit, the
@@ -71,6 +72,23 @@ def timer_note():
     s.close()
 
 
+def control_timeout():
+    # The control plane's connections time out like any others (its
+    # turns run the same timers), and its descriptors and timers are
+    # never part of the data plane's record.
+    c = socket.create_connection(("127.0.0.1", CONTROL), timeout=5)   # and silence
+    c.settimeout(max(2.0, 4 * 10000 / DIVISOR / 1000))
+    try:
+        closed = c.recv(1) == b""
+    except (socket.timeout, TimeoutError):
+        closed = False
+    c.close()
+    ok(closed, f"a silent connection to the control port is closed after HEADER_TIMEOUT_MS / {DIVISOR}")
+    record = step()
+    ok(not any("timer due on fd" in t for t in notes(record)),
+       "and the data plane's record shows no timer of it")
+
+
 def dropped_note():
     s = socket.create_connection(("127.0.0.1", PORT))
     s.sendall(b"GET /sseStream HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -130,6 +148,7 @@ def too_many_waiters():
 
 def main():
     timer_note()
+    control_timeout()
     dropped_note()
     limits()
     too_many_waiters()
