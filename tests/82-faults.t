@@ -16,7 +16,7 @@
 PY=/usr/bin/python3
 
 cat >"$T_TMP/faults.py" <<'PYEOF'
-import re, select, socket, struct, sys, time
+import json, re, select, socket, struct, sys, time
 port, pid = int(sys.argv[1]), sys.argv[2]
 ADDR = ("127.0.0.1", port)
 
@@ -112,6 +112,24 @@ s.shutdown(socket.SHUT_WR)
 time.sleep(1.0)
 data, eof = read_all(s, 10.0); s.close()
 report("halfclose_pipelined_big", "%d_answers_eof=%s" % (data.count(b"HTTP/1.1 200 OK\r\n"), eof))
+# Then the same client resets instead of reading: the server, no longer
+# reading from it (it half-closed), finds out when it writes, and drops it.
+def dropped(reason):
+    stats = connect()
+    stats.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    body = read_all(stats)[0].partition(b"\r\n\r\n")[2]
+    stats.close()
+    return json.loads(body)["dropped"].get(reason, 0)
+before = dropped("write_error")
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(ADDR)
+s.sendall(b"GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 50)
+s.shutdown(socket.SHUT_WR)
+time.sleep(0.5)
+reset(s)
+time.sleep(0.5)
+report("halfclose_then_reset", "write_error+%d" % (dropped("write_error") - before))
 
 # ---- garbage after a valid request on a keep-alive connection ----
 s = connect()
@@ -219,6 +237,8 @@ like "$out" 'halfclose_after_requests=\[200, 200\]_eof=True bystander=ok' \
     "a half-close after two complete requests: both are still answered, then EOF"
 like "$out" 'halfclose_pipelined_big=50_answers_eof=True bystander=ok' \
     "a half-close behind 50 pipelined requests for 100 kB: all 50 answered, then EOF (30 were)"
+like "$out" 'halfclose_then_reset=write_error\+1 bystander=ok' \
+    "the same client resetting instead of reading: dropped when written to, counted as write_error"
 like "$out" 'garbage_same_packet=\[200, 400\]_eof=True bystander=ok' \
     "garbage behind a valid request: 200, then 400, then the connection closes"
 like "$out" 'garbage_after_answer=\[200\]\+\[400\]_eof=True bystander=ok' \

@@ -98,6 +98,13 @@ static void test_escape(void)
     tap_ok(escape_json_string(&small, "abcdef", 6) == -1 && small.len <= 4, "escaping stops at the buffer's cap");
     buf_free(&small);
 
+    /* Only U+2028 and U+2029 of the E2 80 xx characters are escaped,
+     * and a cut one at the end goes through as it is. */
+    escape_json_string(&b, "\xe2\x81\x80\xe2\x80\xaa\xe2\x80", 8);
+    tap_ok(b.len == 10 && memcmp(b.data + 1, "\xe2\x81\x80\xe2\x80\xaa\xe2\x80", 8) == 0,
+           "U+2040, U+202A and a cut E2 80 are not escaped");
+    buf_free(&b);
+
     /* RFC 8259 section 7's two remaining short escapes. */
     escape_json_string(&b, "\b\f", 2);
     buf_append(&b, "", 1);
@@ -143,6 +150,7 @@ static void test_utf8(void)
         { "\xf0\x9f\x98\x80", 4, 1, "an emoji (4 bytes)" },
         { "\xf4\x8f\xbf\xbf", 4, 1, "U+10FFFF" },
         { "\xf1\x80\x80\x80", 4, 1, "U+40000 (a lead byte F1..F3: any continuation)" },
+        { "\xee\x80\x80", 3, 1, "U+E000 (lead EE)" },
         { "\xf3\xbf\xbf\xbf", 4, 1, "U+FFFFF" },
         { "\xef\xbb\xbf", 3, 1, "a BOM" },
         { "\xc0\xaf", 2, 0, "overlong /" },

@@ -22,7 +22,7 @@ static void test_callbacks(void)
     };
     static const char *const bad[] = {
         "", "1a", "a.", ".a", "a..b", "a.1b", "alert(1)", "a b", "a;b",
-        "a-b", "a[0]", "a'b", "a\"b", "</script>", "a\nb", "a/**/", "\xc3\xa9",
+        "a-b", "a[0]", "a'b", "a\"b", "</script>", "a\nb", "a/**/", "\xc3\xa9", "a{", "a@",
         "x2345678901234567890123456789012345678901234567890123456789012345" /* 65 */
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
@@ -109,6 +109,9 @@ static void test_iframe_origin(void)
     parse("origin=https://example.org", &q, &error);
     tap_ok(poll_iframe_origin(&q, &req, out, sizeof "https://example.org" - 1) == -1,
            "an origin= that does not fit the caller's buffer is refused, not cut");
+    parse("", &q, &error);
+    tap_ok(poll_iframe_origin(&q, &req, out, sizeof "http://127.0.0.1:4000" - 1) == -1,
+           "a default origin that does not fit is refused, not cut");
 }
 
 /* Render q in JSON form into a static string. */
