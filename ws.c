@@ -361,12 +361,11 @@ static void ws_on_input(struct conn *c)
 {
     struct ws *ws = c->tech;
 
-    if (c->in.len > 0) {
-        /* Any bytes prove the peer alive: it answered, or it is busy
-         * sending (a pong may wait behind a long frame). */
-        ws->last_input_ms = clock_now_ms();
-        ws->ping_sent_ms = 0;
-    }
+    /* Called only with new bytes (net/conn.c), and any bytes prove the
+     * peer alive: it answered, or it is busy sending (a pong may wait
+     * behind a long frame). */
+    ws->last_input_ms = clock_now_ms();
+    ws->ping_sent_ms = 0;
     process_input(c, ws);
     schedule_timer(c, ws);
 }

@@ -20,6 +20,12 @@ like "$(cat "$T_TMP/err")" "not a directory" "and says why"
 like "$(cat "$T_TMP/err")" "README.md is not a directory" "and says why"
 "$SERVER" -p 0 -r www stray 2>"$T_TMP/err"; is "$?" 2 "an operand after the options -> status 2"
 like "$(cat "$T_TMP/err")" "^usage: server" "with the usage"
+"$SERVER" -p 0 -p 0 -p 0 -p 0 -p 0 -p 0 -p 0 -p 0 -r www 2>"$T_TMP/err"; is "$?" 2 "an 8th -p is refused (status 2)"
+like "$(cat "$T_TMP/err")" "more than 7" "saying the limit"
+"$SERVER" -q -p0 --step=nope -r www 2>"$T_TMP/err"; is "$?" 2 "-p0 (its value attached) leaves the next word an option: --step=nope is read"
+like "$(cat "$T_TMP/err")" "bad -S \(--step\) port: nope" "... and refused as a port"
+"$SERVER" -q -p 0 --step=123456789012345678901234567890123 -r www 2>/dev/null; is "$?" 2 \
+    "a --step= value too long for a port is refused (status 2)"
 "$SERVER" -p 0 -r www -- --article-mode 2>/dev/null; is "$?" 2 \
     "after --, --article-mode is an operand, not the option (status 2)"
 origins=
@@ -48,10 +54,12 @@ like "$(cat "$T_TMP/err")" "cannot listen on 127\.0\.0\.1:$PORT: Address already
 like "$(cat "$T_TMP/err")" "cannot listen on 127\.0\.0\.1:$PORT: " "saying which"
 curl -s -o /dev/null "$BASE/index.html"
 curl -s -g -o /dev/null --path-as-is "$BASE/%0a%1b[31mfake"
+curl -s -o /dev/null --path-as-is "$BASE/a\\b"
 sleep 0.1
 like "$(cat "$SERVER_LOG")" 'GET /index\.html 200 [0-9]+' "one log line per request: method, path, status, bytes"
 like "$(cat "$SERVER_LOG")" 'GET /%0a%1b\[31mfake 404' "targets are logged as sent"
 unlike "$(cat "$SERVER_LOG")" $'\x1b' "no raw escape bytes reach the log"
+like "$(cat "$SERVER_LOG")" 'GET /a\\x5cb 404' "a backslash is logged as \\x5c (escapes in the log stay unambiguous)"
 
 # SIGTERM: streams are ended, the process exits 0 (lib.sh also checks this).
 stop_server

@@ -131,6 +131,10 @@ reply=$(curl -s -i --max-time 2 "$SSE?lastEventId=%ZZ")
 is "$(status_of "$reply")" 400 "?lastEventId=%ZZ (bad escape) -> 400"
 reply=$(curl -s -i --max-time 2 "$SSE?closeAfter=0")
 is "$(status_of "$reply")" 400 "?closeAfter=0 -> 400"
+reply=$(curl -s -i --max-time 2 "$SSE?closeAfter=%zz")
+is "$(status_of "$reply")" 400 "?closeAfter=%zz (not an escape) -> 400"
+reply=$(curl -s -i --max-time 2 "$SSE?closeAfter=99999999")
+is "$(status_of "$reply")" 400 "?closeAfter=99999999 (over SSE_CLOSE_AFTER_MAX) -> 400"
 like "$reply" "closeAfter must be a number" "... saying why"
 reply=$(curl -s -i --max-time 2 -X POST -d x "$SSE")
 is "$(status_of "$reply")" 405 "POST /sseStream -> 405"

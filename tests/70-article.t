@@ -91,6 +91,7 @@ curl -s --max-time 5 "$BASE/article/unframed?framing=chunked&end=clean" >/dev/nu
 is "$?" 0 "(e) chunked and ended with the last chunk: complete (exit 0)"
 is "$(code "$BASE/article/unframed?framing=gzip")" 400 "(e) an unknown framing: 400"
 is "$(code "$BASE/article/unframed?end=later")" 400 "(e) an unknown end: 400"
+is "$(code "$BASE/article/unframed?framing=%zz")" 400 "(e) a framing that is no escape: 400"
 
 # (b) more leaked intervals than ARTICLE_GHOSTS_MAX (64): the oldest are
 # retired, their writes so far kept in the totals; no more than 64 count.

@@ -102,7 +102,7 @@ is "$(curl -s "$CBASE/step/state" | jq .iteration)" 11 "(three iterations ran)"
 # ---- the record's edges (tests/step_edges.py): a timeout in a step, a
 # drop, the listing limits, a fifth waiter ----
 stop_server
-start_server -q -p 0 --step=0 -T 100 -N
+start_server -q -p 0 -p 0 --step=0 -T 100 -N
 CPORT=$(sed -n 's|^stepper on http://127\.0\.0\.1:\([0-9]*\)/stepper\.html.*|\1|p' "$SERVER_LOG")
-run_python_tap tests/step_edges.py "$PORT" "$CPORT" "$SERVER_PID" 100
+run_python_tap tests/step_edges.py "$PORT" "$PORT2" "$CPORT" "$SERVER_PID" 100
 done_testing

@@ -1,9 +1,10 @@
-"""step_edges.py PORT CONTROL_PORT SERVER_PID DIVISOR - the stepper's
-record at its edges, with raw sockets (tests/73-step.t runs the server
-with --step=0 -T DIVISOR -N).  Prints TAP.
+"""step_edges.py PORT PORT2 CONTROL_PORT SERVER_PID DIVISOR - the
+stepper's record at its edges, with raw sockets (tests/73-step.t runs the
+server with two data ports, --step=0 -T DIVISOR -N).  Prints TAP.
 
   - a connection's timeout fires during a step: "timer due on fd N";
-    one on the control port times out too, outside the record;
+    one on the control port times out too, outside the record; a
+    closing connection's linger and a stream's timer are noted as such;
   - a stream whose reader went away: "fd N dropped: peer_closed";
   - more descriptors than STEP_MAX_FDS (64) and more actions than
     STEP_MAX_NOTES (48) in one iteration: listed up to the limit, the
@@ -19,7 +20,7 @@ import socket
 import sys
 import time
 
-PORT, CONTROL, PID, DIVISOR = (int(a) for a in sys.argv[1:5])
+PORT, PORT2, CONTROL, PID, DIVISOR = (int(a) for a in sys.argv[1:6])
 n = 0
 
 
@@ -72,6 +73,29 @@ def timer_note():
     s.close()
 
 
+def timer_kinds():
+    # The note says what kind of timer came due: a closing connection's
+    # linger (its peer never closed), a stream's own (SSE keep-alive).
+    s = socket.create_connection(("127.0.0.1", PORT))
+    s.sendall(b"GET /stats HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    fd = accepted_fd(step())
+    step()                                       # answered; all sent, half-closed
+    time.sleep(3 * 5000 / DIVISOR / 1000)        # past CLOSE_LINGER_MS / DIVISOR
+    ok(f"timer due on fd {fd} (closing, closing)" in notes(step()),
+       "a closing connection whose peer never closes: its linger ends in a step, noted as closing")
+    s.close()
+    e = socket.create_connection(("127.0.0.1", PORT))
+    e.sendall(b"GET /sseStream HTTP/1.1\r\nHost: a\r\n\r\n")
+    fd = accepted_fd(step())
+    step()                                       # the stream starts
+    time.sleep(3 * 15000 / DIVISOR / 1000)       # past SSE_KEEPALIVE_MS / DIVISOR
+    texts = notes(step())
+    ok(f"timer due on fd {fd} (sse)" in texts, "a silent SSE stream's keep-alive timer comes due in a step")
+    e.close()
+    record = step(2)
+    ok(record["data_ports"] == [PORT, PORT2], f"the record lists both data ports ({record['data_ports']})")
+
+
 def control_timeout():
     # The control plane's connections time out like any others (its
     # turns run the same timers), and its descriptors and timers are
@@ -111,9 +135,9 @@ def limits():
     ok(len(first["notes"]) == 48 and first["notes_more"] == 64 - 48,
        f"64 accepts in one iteration: 48 notes listed (STEP_MAX_NOTES), "
        f"{first['notes_more']} more counted")
-    ok(len(second["fds"]) == 64 and second["fds_more"] == 1,
-       f"65 descriptors in the next select(): 64 listed (STEP_MAX_FDS), "
-       f"{second['fds_more']} more counted")
+    ok(len(second["fds"]) == 64 and second["fds_more"] == 2,
+       f"66 descriptors in the next select() (two listeners, 64 connections): 64 listed "
+       f"(STEP_MAX_FDS), {second['fds_more']} more counted")
     for s in socks:
         s.close()
     time.sleep(0.1)
@@ -148,6 +172,7 @@ def too_many_waiters():
 
 def main():
     timer_note()
+    timer_kinds()
     control_timeout()
     dropped_note()
     limits()

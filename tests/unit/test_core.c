@@ -193,7 +193,8 @@ static void test_static_paths(void)
     }
     const char *bad[] = { "/..", "/../etc/passwd", "/a/../../b", "/%2e%2e/etc/passwd", "/%2E%2E%2Fetc%2Fpasswd",
                           "/..%2f..%2fetc", "/a\\..\\b", "/a%5c..%5cb", "/a%00.html", "/.hidden", "/a/./b",
-                          "//etc/passwd", "/a%zz", "/a%2", "/a%0a.html", "relative" };
+                          "//etc/passwd", "/a%zz", "/a%2", "/a%0a.html", "relative", "/a%7f.html", "/a%4z.html",
+                          "/a\x7f.html" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         tap_ok(static_resolve_path(bad[i], strlen(bad[i]), out, sizeof out) == -404, "path %s is refused", bad[i]);
     /* Paths that do not fit the caller's buffer are refused, never cut. */
