@@ -51,7 +51,7 @@ static const char *const core_files[] = {
 };
 static const char *const conn_files[] = {
     "net/clock.c", "net/clock.h", "net/stats.c", "net/stats.h",
-    "net/conn.c", "net/conn.h", NULL
+    "net/conn.c", "net/conn.h", "net/replay.c", "net/replay.h", NULL
 };
 static const char *const loop_files[] = { "net/loop.c", "net/loop.h", NULL };
 static const char *const technique_files[] = {
