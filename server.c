@@ -174,13 +174,7 @@ static void stats_handle(struct conn *c, const struct http_request *req)
     conn_count_request(c, TECH_HTTP);
     int rc = stats_json_connections(&b);
     rc |= stats_json_counters(&b, stats_get());
-    if (rc != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond_json(c, 200, b.data, b.len);
-    buf_free(&b);
+    conn_respond_json_rendered(c, rc, &b);
 }
 
 /* The routes of this file, looked up before routes.c's table. */

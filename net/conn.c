@@ -330,11 +330,28 @@ void conn_respond(struct conn *c, int status, const char *content_type,
         conn_close_after_flush(c);
 }
 
+/* JSON any page may read and no cache may keep (conn_respond_json). */
+static const char json_headers[] =
+    "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n";
+
 void conn_respond_json(struct conn *c, int status, const char *body, size_t len)
 {
-    conn_respond(c, status, "application/json",
-                 "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n",
-                 body, len);
+    conn_respond(c, status, "application/json", json_headers, body, len);
+}
+
+void conn_respond_rendered(struct conn *c, int rc, const char *content_type,
+                           const char *extra_headers, struct buf *b)
+{
+    if (rc != 0 || b->data == NULL)
+        conn_respond_error(c, 500, "out of memory");
+    else
+        conn_respond(c, 200, content_type, extra_headers, b->data, b->len);
+    buf_free(b);
+}
+
+void conn_respond_json_rendered(struct conn *c, int rc, struct buf *b)
+{
+    conn_respond_rendered(c, rc, "application/json", json_headers, b);
 }
 
 void conn_respond_error(struct conn *c, int status, const char *message)

@@ -418,17 +418,12 @@ void article_handle_jsonp(struct conn *c, const struct http_request *req)
      * with the callback unchecked.  This is the bug on show. */
     struct buf b = { NULL, 0, 0, ARTICLE_CALLBACK_MAX + HUB_MESSAGE_MAX_BYTES * 8 };
     const struct hub_event *ev = hub_get(hub_last_id());
-    if (buf_append(&b, callback, (size_t)n) != 0
-        || buf_append_str(&b, "({\"events\":[") != 0
-        || (ev != NULL && buf_append(&b, ev->json, ev->json_len) != 0)
-        || buf_printf(&b, "],\"last\":%llu});", (unsigned long long)hub_last_id()) != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond(c, 200, "application/javascript", "Cache-Control: no-store\r\n",
-                 b.data, b.len);
-    buf_free(&b);
+    int rc = buf_append(&b, callback, (size_t)n);
+    rc |= buf_append_str(&b, "({\"events\":[");
+    if (ev != NULL)
+        rc |= buf_append(&b, ev->json, ev->json_len);
+    rc |= buf_printf(&b, "],\"last\":%llu});", (unsigned long long)hub_last_id());
+    conn_respond_rendered(c, rc, "application/javascript", "Cache-Control: no-store\r\n", &b);
 }
 
 void article_handle_state(struct conn *c, const struct http_request *req)
@@ -471,12 +466,5 @@ void article_handle_state(struct conn *c, const struct http_request *req)
                      open_streams[KIND_UNFRAMED],
                      sse_global_interval != NULL ? sse_global_interval->conn->fd : -1,
                      (unsigned long long)sse_intervals_cleared_by_others);
-    if (rc != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
-                 b.data, b.len);
-    buf_free(&b);
+    conn_respond_rendered(c, rc, "application/json", "Cache-Control: no-store\r\n", &b);
 }

@@ -210,11 +210,5 @@ void source_files_handle(struct conn *c, const struct http_request *req)
     struct buf b = { NULL, 0, 0, SOURCE_LIST_MAX };
     (void)req;
     conn_count_request(c, TECH_HTTP);
-    if (list_json(&b) != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond_json(c, 200, b.data, b.len);
-    buf_free(&b);
+    conn_respond_json_rendered(c, list_json(&b), &b);
 }

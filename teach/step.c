@@ -349,14 +349,9 @@ static int render_state(struct buf *b)
 static void respond_state(struct conn *c)
 {
     struct buf b = { NULL, 0, 0, STEP_STATE_MAX };
-    if (render_state(&b) != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
-                 b.data, b.len);
-    buf_free(&b);
+    int rc = render_state(&b);
+    /* No CORS header: the stepper's record is for its own page only. */
+    conn_respond_rendered(c, rc, "application/json", "Cache-Control: no-store\r\n", &b);
 }
 
 /* ------------------------------------------------------------------ */
