@@ -98,6 +98,17 @@ unlike "$r" "first target|TOP SECRET" "the symlink now leads outside: neither th
 like "$r" ' 404$' "... but 404, as the realpath() check says"
 rm "$root/moving.txt"
 is "$(code /moving.txt)" 404 "a kept file that is gone is 404"
+# More small files than the cache keeps (STATIC_CACHE_ENTRIES, 32): the
+# least recently used gives its place, and every file is still served
+# as it is, from the cache or from disk.
+for i in $(seq 1 40); do echo "file $i" >"$root/many$i.txt"; done
+all=1
+for round in 1 2; do
+    for i in $(seq 1 40); do
+        [ "$(curl -s "$BASE/many$i.txt")" = "file $i" ] || all=0
+    done
+done
+is "$all" 1 "40 small files, each twice, past the cache's 32 places: each served as it is"
 ok "$(server_alive; echo $?)" "the server is still running"
 
 # A root so deep that root + "/" + path passes PATH_MAX (4096): the

@@ -282,6 +282,22 @@ def scenario_ws_echo(port, out):
     c.close()
 
 
+def scenario_ws_echo_large(port, out):
+    # A large echo grows the connection's output buffer past what a
+    # drained one may keep (CONN_KEEP_OUTPUT_BYTES), so it is given back;
+    # the next frame's header then needs a new one.
+    c = ws_connect(port, out)
+    if c is None:
+        return
+    big = "x" * 3000
+    c.send(OP_TEXT, big)
+    ws_outcome(c, out, ECHO_PREFIX + big.encode(), "large echo")
+    if out.kind == "ok":
+        c.send(OP_TEXT, "hi")
+        ws_outcome(c, out, ECHO_PREFIX + b"hi", "echo after it")
+    c.close()
+
+
 def scenario_ws_fragmented(port, out):
     c = ws_connect(port, out)
     if c is None:
@@ -453,6 +469,7 @@ SCENARIOS = [
     ("forever frame", scenario_forever_frame, ()),
     ("SSE resume", scenario_sse_resume, ()),
     ("WebSocket echo", scenario_ws_echo, ()),
+    ("WebSocket echo, large then small", scenario_ws_echo_large, ()),
     ("WebSocket fragmented message", scenario_ws_fragmented, ()),
     ("static file", scenario_static, ()),
     ("stats", scenario_stats, ()),

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/mem.h"
 #include "net/clock.h"
 #include "net/conn.h"
 #include "net/stats.h"
@@ -293,6 +294,49 @@ static void test_reading_edges(void)
     close(peer);
 }
 
+/* A client that sends a request and half-closes, before the answer is
+ * sent: the answer still goes out, then the connection closes (the EOF is
+ * read with the answer still in the output buffer). */
+static void test_half_close_with_answer_pending(void)
+{
+    int peer;
+    char got[512];
+    static const char request[] = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct conn *c = pair(&peer);
+    send(peer, request, sizeof request - 1, 0);
+    shutdown(peer, SHUT_WR);
+    conn_on_readable(c);                     /* the request: answered, not sent */
+    tap_ok(conn_pending(c) > 0, "half-close: the answer waits to be sent");
+    conn_on_readable(c);                     /* the end of the stream */
+    tap_ok(c->peer_closed && c->close_after_flush && !c->dead,
+           "the EOF closes after the flush, not at once");
+    drain(c, peer, got, sizeof got);
+    tap_ok(strstr(got, "HTTP/1.1 200 OK") == got, "and the answer is delivered");
+    conn_free(c);
+    close(peer);
+}
+
+#ifdef MEM_FAIL_TESTING
+/* Out of memory in the middle of a chunk (the output buffer must grow
+ * for its data): the connection is dropped as output_full, and the
+ * caller is told to stop. */
+static void test_chunk_out_of_memory(void)
+{
+    int peer;
+    static char data[4096];
+    struct conn *c = pair(&peer);
+    uint64_t full = dropped("output_full");
+    conn_start_stream(c, 200, "text/plain", NULL);   /* the buffer exists now */
+    mem_fail_at(1);
+    tap_ok(conn_write_chunk(c, data, sizeof data) == -1 && c->dead,
+           "a chunk whose data finds no memory: -1, and the connection dropped");
+    tap_ok(dropped("output_full") == full + 1, "counted as output_full");
+    mem_fail_at(0);
+    conn_free(c);
+    close(peer);
+}
+#endif
+
 int main(void)
 {
     clock_update();
@@ -306,5 +350,9 @@ int main(void)
     test_writes();
     test_stream_http_1_0();
     test_reading_edges();
+    test_half_close_with_answer_pending();
+#ifdef MEM_FAIL_TESTING
+    test_chunk_out_of_memory();
+#endif
     return tap_done();
 }
