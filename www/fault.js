@@ -13,7 +13,9 @@
 //     resumes    true if the technique resumes from a cursor / Last-Event-ID
 //     stall      a URL of the technique's stream: "stop reading" fetches it
 //                and never reads the body (null: no such button)
-//     notes      lines of text explaining what is and is not possible
+//     notes      lines explaining what is and is not possible, each a
+//                pair { en, zh } (or a Node such as I18N.both(key))
+//     cutLabel   the cut button's label, a pair { en, zh } (or a Node)
 //   Fault.seen(ev)   pages call this for every event {id, data} they receive.
 //
 // Everything is shown with textContent.  Load wire.js first: the panel is

@@ -306,11 +306,18 @@ const Wire = (() => {
 
   // ---- the panel ------------------------------------------------------------
   // el() and addStyle() also build fault.js's panel (loaded after this file).
+  // text: a string (shown as is), a Node (such as I18N.both(key)), or a
+  // pair { en, zh } (shown in both languages, switched by i18n.js's rule).
   function el(tag, className, text) {
     const e = document.createElement(tag);
     if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
+    if (text !== undefined) e.append(content(text));
     return e;
+  }
+  function content(text) {
+    if (text instanceof Node) return text;
+    if (text && typeof text === 'object') return I18N.both(text);
+    return String(text);
   }
 
   const styled = new Set();
@@ -436,5 +443,5 @@ const Wire = (() => {
     }
   }
 
-  return { panel, decode, visible, command, el, addStyle };
+  return { panel, decode, visible, command, el, content, addStyle };
 })();
