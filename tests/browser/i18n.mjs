@@ -49,7 +49,11 @@ const SHOW_MAX = 8;                      // offending texts listed per failure
 const WWW = new URL('../../www/', import.meta.url);
 const ALL_PAGES = fs.readdirSync(WWW).filter((f) => f.endsWith('.html')).sort();
 const STEP_ONLY = ['stepper.html'];
-const PAGES = STEP_BASE ? STEP_ONLY : ALL_PAGES.filter((f) => !STEP_ONLY.includes(f));
+// I18N_PAGES=a.html,b.html checks only those (while translating a page);
+// the choice and switch checks below then run only if index.html is one.
+const ONLY = env.I18N_PAGES ? env.I18N_PAGES.split(',') : null;
+const PAGES = (STEP_BASE ? STEP_ONLY : ALL_PAGES.filter((f) => !STEP_ONLY.includes(f)))
+  .filter((f) => !ONLY || ONLY.includes(f));
 
 // Where a page is opened, and what else its URL needs.
 function pageUrl(file, lang) {
@@ -186,7 +190,12 @@ async function checkToggle(page, lang, label) {
 // Open every details panel, publish the probes, press the page's own
 // start button(s), and give the scripts time to write.
 async function exercise(page, file, label) {
-  await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+  await page.evaluate(() => {
+    for (const d of document.querySelectorAll('details')) {
+      d.dataset.i18nWasOpen = d.open ? '1' : '';
+      d.open = true;
+    }
+  });
   for (const sel of EXERCISE[file] || []) {
     let clicked = true;
     try {
@@ -218,7 +227,11 @@ await run(async ({ newPage, screenshot }) => {
       await checkToggle(page, first, label);
       await exercise(page, file, label);
       await checkLanguage(page, first, label);
-      if (first === 'zh') await screenshot(page, `i18n-zh-${file.replace(/\.html$/, '')}`);
+      if (first === 'zh') {
+        // As a reader first sees it: the panels closed that were closed.
+        await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = d.dataset.i18nWasOpen === '1'; });
+        await screenshot(page, `i18n-zh-${file.replace(/\.html$/, '')}`);
+      }
       await page.click(`#lang-${second}`);
       await checkToggle(page, second, `${label}, then ${second === 'zh' ? '中文' : 'English'} pressed`);
       await sleep(300);
@@ -228,7 +241,7 @@ await run(async ({ newPage, screenshot }) => {
       await page.close();
     }
   }
-  if (STEP_BASE) return;
+  if (STEP_BASE || (ONLY && !ONLY.includes('index.html'))) return;
 
   // --- the choice: ?lang=, then the stored choice, then the browser -------
   // The clicks above stored a choice: forget it first.
