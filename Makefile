@@ -163,10 +163,11 @@ $(BUILD)/cov/unit/%: tests/unit/%.c tests/unit/tap.h $(UNIT_COV_LIB)
 	$(COV_CC) $(STD) $(WARN) $(CPPFLAGS) $(COV_FLAGS) -o $@ $< $(UNIT_COV_LIB)
 
 .PHONY: torture coverage
-coverage: $(BUILD)/server-cov $(UNIT_COV_BIN) test-setup $(BUILD)/bench/bench
+coverage: $(BUILD)/server-cov $(UNIT_COV_BIN) test-setup $(BUILD)/bench/bench $(TEST_LIMIT)
 	@find $(BUILD)/cov -name '*.gcda' -delete
 	@status=0; \
 	BUILD=$(BUILD)/cov SERVER=$(BUILD)/server-cov BENCH_BIN=$(BUILD)/bench/bench \
+	    BENCH_LIMIT_DIR=$(BUILD)/bench/peers \
 	    prove $(PROVE_FLAGS) $(TESTS) tests/torture.sh || status=1; \
 	/usr/bin/python3 tests/coverage.py $(BUILD)/cov $(COVERAGE_LINES) $(COVERAGE_BRANCHES) \
 	    $(SRC) || status=1; \

@@ -75,8 +75,8 @@ long base64_decode(const char *in, size_t len, unsigned char *out,
 
     if (len % 4 != 0)
         return -1;
-    if (len > 0 && in[len - 1] == BASE64_PAD)
-        pad = (len > 1 && in[len - 2] == BASE64_PAD) ? 2 : 1;
+    if (len > 0 && in[len - 1] == BASE64_PAD)   /* then len >= 4 */
+        pad = in[len - 2] == BASE64_PAD ? 2 : 1;
     if ((len / 4) * 3 - pad > out_size)
         return -1;
 

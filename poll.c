@@ -63,6 +63,7 @@
  */
 #include "poll.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,7 +296,7 @@ static struct poll_task_table tasks;
 
 /* A fresh ticket id: POLL_TASK_ID_LEN hex digits from the kernel's
  * random source, so a ticket cannot be guessed and confirmed by
- * someone else.  0 or -1. */
+ * someone else.  0 or -1 (errno says why when open() failed). */
 static int random_task_id(char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -355,7 +356,15 @@ void poll_handle_task(struct conn *c, const struct http_request *req)
     conn_count_request(c, TECH_SHORT_POLL);
     if (http_method_is(req, "POST")) {
         char id[POLL_TASK_ID_LEN + 1];
-        if (random_task_id(id) != 0) {
+        errno = 0;
+        int rc = random_task_id(id);
+        if (rc != 0 && (errno == EMFILE || errno == ENFILE)) {
+            /* A connection flood took every descriptor: try again, as
+             * for a static file (static.c), not "no random source". */
+            conn_respond_error(c, 503, "the server is out of file descriptors");
+            return;
+        }
+        if (rc != 0) {
             conn_respond_error(c, 500, "no random source");
             return;
         }

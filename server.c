@@ -117,49 +117,54 @@ static void publish_handle(struct conn *c, const struct http_request *req)
     conn_respond_json(c, 200, reply, (size_t)n);
 }
 
-/* The open connections by state, then the hub's ids. */
-static void stats_json_connections(struct buf *b)
+/* The open connections by state, then the hub's ids.  Each append's
+ * result is kept, not only the last: one that failed for want of memory
+ * would leave a hole in the JSON while the smaller ones after it
+ * succeeded.  0, or -1 if any failed. */
+static int stats_json_connections(struct buf *b)
 {
     size_t by_state[CONN_STATE_COUNT] = { 0 };
     size_t total = loop_count(by_state);
-    buf_append_str(b, "{\"connections\":{");
+    int rc = buf_append_str(b, "{\"connections\":{");
     for (int s = 0; s < CONN_STATE_COUNT; s++)
-        buf_printf(b, "\"%s\":%zu,", conn_state_name((enum conn_state)s), by_state[s]);
-    buf_printf(b, "\"total\":%zu},", total);
-    buf_printf(b, "\"events_published\":%llu,\"first_id\":%llu,\"last_id\":%llu,",
-               (unsigned long long)hub_last_id(),
-               (unsigned long long)hub_first_id(),
-               (unsigned long long)hub_last_id());
+        rc |= buf_printf(b, "\"%s\":%zu,", conn_state_name((enum conn_state)s), by_state[s]);
+    rc |= buf_printf(b, "\"total\":%zu},", total);
+    rc |= buf_printf(b, "\"events_published\":%llu,\"first_id\":%llu,\"last_id\":%llu,",
+                     (unsigned long long)hub_last_id(),
+                     (unsigned long long)hub_first_id(),
+                     (unsigned long long)hub_last_id());
+    return rc;
 }
 
-/* The counters of net/stats.c. */
-static void stats_json_counters(struct buf *b, const struct stats *st)
+/* The counters of net/stats.c.  0, or -1 if an append failed. */
+static int stats_json_counters(struct buf *b, const struct stats *st)
 {
-    buf_append_str(b, "\"techniques\":{");
+    int rc = buf_append_str(b, "\"techniques\":{");
     for (int t = 0; t < TECH_COUNT; t++) {
-        buf_printf(b, "%s\"%s\":{\"requests\":%llu,\"bytes\":%llu,\"deliveries\":%llu}",
-                   t ? "," : "", stats_technique_name((enum technique)t),
-                   (unsigned long long)st->requests[t],
-                   (unsigned long long)st->bytes[t],
-                   (unsigned long long)st->deliveries[t]);
+        rc |= buf_printf(b, "%s\"%s\":{\"requests\":%llu,\"bytes\":%llu,\"deliveries\":%llu}",
+                         t ? "," : "", stats_technique_name((enum technique)t),
+                         (unsigned long long)st->requests[t],
+                         (unsigned long long)st->bytes[t],
+                         (unsigned long long)st->deliveries[t]);
     }
-    buf_append_str(b, "},\"dropped\":{");
+    rc |= buf_append_str(b, "},\"dropped\":{");
     for (size_t i = 0; i < STATS_MAX_DROP_REASONS && st->drop_reasons[i] != NULL; i++) {
-        buf_printf(b, "%s\"%s\":%llu", i ? "," : "", st->drop_reasons[i],
-                   (unsigned long long)st->drop_counts[i]);
+        rc |= buf_printf(b, "%s\"%s\":%llu", i ? "," : "", st->drop_reasons[i],
+                         (unsigned long long)st->drop_counts[i]);
     }
-    buf_append_str(b, "},\"last_drop\":");
+    rc |= buf_append_str(b, "},\"last_drop\":");
     const struct stats_drop *d = &st->last_drop;
     if (d->reason == NULL)
-        buf_append_str(b, "null");
+        rc |= buf_append_str(b, "null");
     else
-        buf_printf(b, "{\"reason\":\"%s\",\"technique\":\"%s\",\"conn\":%llu,"
-                   "\"after_ms\":%lld,\"at_ms\":%lld}", d->reason,
-                   stats_technique_name(d->technique), (unsigned long long)d->conn_id,
-                   (long long)d->after_ms, (long long)(d->at_ms - start_ms));
-    buf_printf(b, ",\"accepted\":%llu,\"refused\":%llu,\"uptime_ms\":%lld}\n",
-               (unsigned long long)st->accepted, (unsigned long long)st->refused,
-               (long long)(clock_now_ms() - start_ms));
+        rc |= buf_printf(b, "{\"reason\":\"%s\",\"technique\":\"%s\",\"conn\":%llu,"
+                         "\"after_ms\":%lld,\"at_ms\":%lld}", d->reason,
+                         stats_technique_name(d->technique), (unsigned long long)d->conn_id,
+                         (long long)d->after_ms, (long long)(d->at_ms - start_ms));
+    rc |= buf_printf(b, ",\"accepted\":%llu,\"refused\":%llu,\"uptime_ms\":%lld}\n",
+                     (unsigned long long)st->accepted, (unsigned long long)st->refused,
+                     (long long)(clock_now_ms() - start_ms));
+    return rc;
 }
 
 static void stats_handle(struct conn *c, const struct http_request *req)
@@ -167,14 +172,9 @@ static void stats_handle(struct conn *c, const struct http_request *req)
     struct buf b = { NULL, 0, 0, STATS_JSON_MAX };
     (void)req;
     conn_count_request(c, TECH_HTTP);
-    stats_json_connections(&b);
-    stats_json_counters(&b, stats_get());
-    if (b.data == NULL) {
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond_json(c, 200, b.data, b.len);
-    buf_free(&b);
+    int rc = stats_json_connections(&b);
+    rc |= stats_json_counters(&b, stats_get());
+    conn_respond_json_rendered(c, rc, &b);
 }
 
 /* The routes of this file, looked up before routes.c's table. */

@@ -71,6 +71,7 @@
 #include "core/sse_proto.h"
 #include "net/clock.h"
 #include "net/conn.h"
+#include "net/replay.h"
 
 enum {
     SSE_RETRY_MS = 3000,            /* "retry:" we send: the article's 10 s is
@@ -79,11 +80,6 @@ enum {
     SSE_KEEPALIVE_MS = 15 * 1000,   /* a comment after this long without
                                        output (proxies cut idle responses,
                                        commonly after 30-60 s) */
-    SSE_CATCHUP_HIGH_WATER = CONN_OUTPUT_MAX / 2, /* pause replaying the ring
-                                       when this much output is unsent */
-    SSE_CATCHUP_POLL_MS = 10,       /* then look again this often */
-    SSE_STALL_TIMEOUT_MS = 30 * 1000, /* a reader that takes nothing for this
-                                       long while being caught up is dropped */
     SSE_CLOSE_AFTER_MAX = 1000000,  /* largest ?closeAfter=N */
     SSE_PARAM_MAX = 32,             /* bytes of a query parameter we read */
     SSE_NOTE_MAX = 160,             /* bytes of testEvent's text */
@@ -99,13 +95,11 @@ static const char missed_event_name[] = "missed";
 
 /* What one stream remembers. */
 struct sse_stream {
-    uint64_t next_id;        /* the next hub id this client is due */
+    struct replay replay;    /* the cursor: the next hub id this client is due */
     uint64_t sent;           /* hub events sent on this stream */
     uint64_t close_after;    /* end the response after this many (0: never) */
     int ended;               /* the last chunk is written: write nothing more */
     int64_t last_write_ms;   /* for the keep-alive comment */
-    uint64_t progress_bytes; /* c->bytes_sent when last seen moving ... */
-    int64_t progress_ms;     /* ... and when (the stall check) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -198,7 +192,6 @@ static int send_hub_event(struct conn *c, struct sse_stream *st,
     if (conn_write_chunk(c, block->data, block->len) != 0)
         return -1;
     st->last_write_ms = clock_now_ms();
-    st->next_id = ev->id + 1;
     st->sent++;
     stats_count_delivery(TECH_SSE);
     if (st->close_after != 0 && st->sent >= st->close_after) {
@@ -211,42 +204,30 @@ static int send_hub_event(struct conn *c, struct sse_stream *st,
 /* The client is due events that already left the ring: say how many in
  * an event of its own.  Its id moves the cursor past them, so a client
  * that reconnects after this is not told twice. */
-static int send_missed(struct conn *c, struct sse_stream *st,
-                       uint64_t missed, uint64_t now_first)
+static int send_missed(struct conn *c, uint64_t missed, uint64_t now_first)
 {
     char count[24];
     int n = snprintf(count, sizeof count, "%llu", (unsigned long long)missed);
-    st->next_id = now_first;
-    return send_event(c, st, missed_event_name, 1, now_first - 1, count, (size_t)n);
+    return send_event(c, c->tech, missed_event_name, 1, now_first - 1, count, (size_t)n);
 }
+
+static int send_replayed(struct conn *c, const struct hub_event *ev)
+{
+    return send_hub_event(c, c->tech, ev);
+}
+
+static const struct replay_ops sse_replay = { send_replayed, send_missed };
 
 static void arm_keepalive(struct conn *c, struct sse_stream *st)
 {
     conn_set_timer(c, st->last_write_ms + clock_timeout(SSE_KEEPALIVE_MS));
 }
 
-/* Send every event from st->next_id to the newest, pausing when the
- * reader falls behind by SSE_CATCHUP_HIGH_WATER bytes (a replay of the
- * whole ring can be far more than CONN_OUTPUT_MAX; it goes out as the
- * socket drains, checked every SSE_CATCHUP_POLL_MS). */
+/* Replay what is due (net/replay.c paces it by the reader); once caught
+ * up, the keep-alive timer takes over. */
 static void pump(struct conn *c, struct sse_stream *st)
 {
-    while (!st->ended && st->next_id <= hub_last_id()) {
-        if (conn_pending(c) >= SSE_CATCHUP_HIGH_WATER) {
-            conn_set_timer(c, clock_now_ms() + SSE_CATCHUP_POLL_MS);
-            return;
-        }
-        const struct hub_event *ev = hub_get(st->next_id);
-        if (ev == NULL) {                 /* overtaken by the ring */
-            struct hub_range r = hub_after(st->next_id - 1);
-            if (send_missed(c, st, r.missed, r.first) != 0)
-                return;
-            continue;
-        }
-        if (send_hub_event(c, st, ev) != 0)
-            return;
-    }
-    if (!st->ended)
+    if (replay_pump(c, &st->replay, &sse_replay) == REPLAY_CAUGHT_UP && !st->ended)
         arm_keepalive(c, st);
 }
 
@@ -258,10 +239,11 @@ static void sse_on_event(struct conn *c, const struct hub_event *ev)
     struct sse_stream *st = c->tech;
     if (st->ended)
         return;
-    if (st->next_id == ev->id) {
+    if (st->replay.next_id == ev->id) {
         /* Live: write it now, whatever is unsent.  A reader that stops
          * reading reaches CONN_OUTPUT_MAX and is dropped as a
          * slow_consumer rather than holding ever more memory. */
+        replay_sent(&st->replay, ev);
         if (send_hub_event(c, st, ev) == 0)
             arm_keepalive(c, st);
         return;
@@ -275,15 +257,11 @@ static void sse_on_timer(struct conn *c)
     int64_t now = clock_now_ms();
     if (st->ended)
         return;
-    if (st->next_id <= hub_last_id()) {        /* catching up */
-        if (c->bytes_sent != st->progress_bytes) {
-            st->progress_bytes = c->bytes_sent;
-            st->progress_ms = now;
-        } else if (now - st->progress_ms >= clock_timeout(SSE_STALL_TIMEOUT_MS)) {
+    if (replay_behind(&st->replay)) {         /* catching up, paused */
+        if (replay_stalled(c, &st->replay))
             conn_drop(c, "slow_consumer");
-            return;
-        }
-        pump(c, st);
+        else
+            pump(c, st);
         return;
     }
     if (now - st->last_write_ms >= clock_timeout(SSE_KEEPALIVE_MS)) {
@@ -428,10 +406,9 @@ void sse_handle(struct conn *c, const struct http_request *req)
      * (a client from the future - an earlier server run - starts live). */
     uint64_t start = r.first - 1 - r.missed;
 
-    st->next_id = start + 1;
+    replay_start(&st->replay, start + 1);
     st->close_after = close_after;
     st->last_write_ms = clock_now_ms();
-    st->progress_ms = clock_now_ms();
 
     /* ARTICLE §5.3: res.writeHead(200, {"Content-Type": "text/event-stream"}).
      * On HTTP/1.1 the body is chunked: EventSource reads the decoded body

@@ -105,13 +105,9 @@
 #include "core/utf8.h"
 #include "net/clock.h"
 #include "net/conn.h"
+#include "net/replay.h"
 
 enum {
-    STREAM_CATCHUP_HIGH_WATER = CONN_OUTPUT_MAX / 2, /* pause a replay of the
-                                       ring while this much output is unsent */
-    STREAM_CATCHUP_POLL_MS = 10,    /* then look again this often */
-    STREAM_STALL_TIMEOUT_MS = 30 * 1000, /* a reader that takes nothing for
-                                       this long while being caught up is dropped */
     /* One reply event: a character is at most 6 bytes once JSON-escaped,
      * plus "data: {"text":""}" (or the done event) and the blank line. */
     STREAM_EVENT_OVERHEAD = 64
@@ -132,14 +128,12 @@ static const char reply_prefix[] = "服务端已收到信息，您的信息是";
 /* What one stream remembers. */
 struct ndjson_stream {
     enum technique technique;  /* TECH_FETCH_STREAM or TECH_XHR_STREAM */
-    uint64_t next_id;          /* the next hub id this client is due */
+    struct replay replay;      /* the cursor: the next hub id this client is due */
     uint64_t sent;             /* hub events sent */
     uint64_t close_after;      /* end after this many events (0: never) */
     uint64_t limit;            /* end once the body passed this (0: never) */
     uint64_t body_bytes;       /* body bytes written (the lines) */
     int ended;                 /* the last chunk is written */
-    uint64_t progress_bytes;   /* c->bytes_sent when last seen moving ... */
-    int64_t progress_ms;       /* ... and when (the stall check) */
 };
 
 /* End the response with the last chunk; the loop flushes and closes. */
@@ -175,7 +169,6 @@ static int send_event(struct conn *c, struct ndjson_stream *st,
                       const struct hub_event *ev)
 {
     struct buf line = { NULL, 0, 0, ev->json_len + 1 };
-    st->next_id = ev->id + 1;
     if (stream_render_event(&line, ev) != 0) {   /* out of memory */
         buf_free(&line);
         conn_drop(c, "out_of_memory");
@@ -195,32 +188,27 @@ static int send_event(struct conn *c, struct ndjson_stream *st,
 }
 
 /* The client's cursor is older than the ring: say how many events it
- * will never get, and move its cursor past them. */
-static int send_missed(struct conn *c, struct ndjson_stream *st)
+ * will never get (the replay moves its cursor past them). */
+static int send_missed(struct conn *c, uint64_t missed, uint64_t first)
 {
+    struct ndjson_stream *st = c->tech;
     char line[STREAM_NOTICE_MAX];
-    struct hub_range r = hub_after(st->next_id - 1);
-    size_t n = stream_notice_missed(line, r.missed, r.first - 1);
-    st->next_id = r.first;
+    size_t n = stream_notice_missed(line, missed, first - 1);
     return send_line(c, st, line, n) != 0 ? -1 : rotate_if_full(c, st);
 }
 
-/* Send every event from st->next_id to the newest, pausing while the
- * reader is STREAM_CATCHUP_HIGH_WATER bytes behind: a replay of the whole
- * ring can be far larger than CONN_OUTPUT_MAX, and it goes out as the
- * socket drains (looked at every STREAM_CATCHUP_POLL_MS). */
+static int send_replayed(struct conn *c, const struct hub_event *ev)
+{
+    return send_event(c, c->tech, ev);
+}
+
+static const struct replay_ops ndjson_replay = { send_replayed, send_missed };
+
+/* Replay what is due (net/replay.c paces it by the reader). */
 static void pump(struct conn *c, struct ndjson_stream *st)
 {
-    while (!st->ended && st->next_id <= hub_last_id()) {
-        if (conn_pending(c) >= STREAM_CATCHUP_HIGH_WATER) {
-            conn_set_timer(c, clock_now_ms() + STREAM_CATCHUP_POLL_MS);
-            return;
-        }
-        const struct hub_event *ev = hub_get(st->next_id);
-        int rc = ev == NULL ? send_missed(c, st) : send_event(c, st, ev);
-        if (rc != 0)
-            return;
-    }
+    if (!st->ended)
+        replay_pump(c, &st->replay, &ndjson_replay);
 }
 
 /* ARTICLE §2: where the forever frame appends a <script> per event
@@ -231,27 +219,23 @@ static void ndjson_on_event(struct conn *c, const struct hub_event *ev)
     /* Live: write it now, whatever is unsent.  A reader that stops
      * reading reaches CONN_OUTPUT_MAX and is dropped as a slow_consumer
      * (conn_write_chunk) instead of holding ever more memory. */
-    if (!st->ended && st->next_id == ev->id)
+    if (!st->ended && st->replay.next_id == ev->id) {
+        replay_sent(&st->replay, ev);
         send_event(c, st, ev);
-    else
+    } else
         pump(c, st);   /* replaying the ring: this event waits its turn
                           (or the stream ended: pump writes nothing) */
 }
 
 /* Only set while a replay is paused: go on, or drop a reader that has
- * taken nothing for STREAM_STALL_TIMEOUT_MS. */
+ * taken nothing for REPLAY_STALL_TIMEOUT_MS. */
 static void ndjson_on_timer(struct conn *c)
 {
     struct ndjson_stream *st = c->tech;   /* (end_stream cancels the timer) */
-    int64_t now = clock_now_ms();
-    if (c->bytes_sent != st->progress_bytes) {
-        st->progress_bytes = c->bytes_sent;
-        st->progress_ms = now;
-    } else if (now - st->progress_ms >= clock_timeout(STREAM_STALL_TIMEOUT_MS)) {
+    if (replay_stalled(c, &st->replay))
         conn_drop(c, "slow_consumer");
-        return;
-    }
-    pump(c, st);
+    else
+        pump(c, st);
 }
 
 /* The server is stopping: the last chunk, a clean end.  The pages
@@ -322,7 +306,6 @@ static void ndjson_handle(struct conn *c, const struct http_request *req,
     st->technique = tech;
     st->close_after = q.close_after;
     st->limit = q.limit;
-    st->progress_ms = clock_now_ms();
 
     /* The same framing as the forever frame (iframe.c says why chunked);
      * a fetch() or XHR reader sees only the decoded body. */
@@ -331,7 +314,7 @@ static void ndjson_handle(struct conn *c, const struct http_request *req,
         return;
     }
     conn_enter(c, state, tech, &ndjson_ops, st);
-    st->next_id = first_due(c, st, &q);
+    replay_start(&st->replay, first_due(c, st, &q));
     if (!c->dead && !st->ended)
         pump(c, st);
 }

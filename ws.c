@@ -102,8 +102,8 @@ struct ws {
     struct buf message;              /* freed once delivered */
     struct utf8_state utf8;          /* carries a character across frames */
 
-    int close_sent;              /* our close frame is written */
-    int finished;                /* closing or failed: ignore further input */
+    int finished;                /* our close frame is written (closing or
+                                    failed): send and read nothing more */
     int64_t last_input_ms;       /* last bytes received */
     int64_t ping_sent_ms;        /* our ping waiting for an answer, or 0 */
 };
@@ -124,29 +124,29 @@ static int send_frame(struct conn *c, enum ws_opcode opcode,
     return conn_write(c, payload, len);
 }
 
-/* A close frame with a status code (section 5.5.1), once. */
-static void send_close(struct conn *c, struct ws *ws, unsigned code)
+/* A close frame with a status code (section 5.5.1). */
+static void send_close(struct conn *c, unsigned code)
 {
     unsigned char payload[2];
 
-    if (ws->close_sent)
-        return;
     payload[0] = (unsigned char)(code >> 8);
     payload[1] = (unsigned char)code;
     send_frame(c, WS_OP_CLOSE, payload, sizeof payload);
-    ws->close_sent = 1;
 }
 
 /* End the connection with a close code: ARTICLE §4.2 挥手.  Used both to
  * answer the peer's close frame and to _Fail the WebSocket Connection_
  * (section 7.1.7).  Read nothing more; close TCP once the frame is sent.
+ * Called once: every caller is one that runs only while ws->finished is
+ * 0 (process_input stops reading at it, and on_event, on_timer and
+ * on_shutdown check it), so one close frame is ever sent.
  * The server closes TCP first, as section 7.1.1 asks of servers.  The
  * loop's lingering close is the closing-handshake timeout: it half-closes
  * (so the close frame is not lost to a reset), reads and discards the
  * peer's reply, and cuts the connection after CLOSE_LINGER_MS. */
 static void finish(struct conn *c, struct ws *ws, unsigned code)
 {
-    send_close(c, ws, code);
+    send_close(c, code);
     ws->finished = 1;
     conn_close_after_flush(c);
 }
@@ -226,8 +226,6 @@ static void handle_control(struct conn *c, struct ws *ws,
 
     switch (f->opcode) {
     case WS_OP_PING:
-        if (ws->close_sent)
-            return;
         /* A peer that pings but does not read gets 1008, as for an echo:
          * the pong is written only if it and a close frame still fit, so
          * the output cap is never what ends the connection. */
@@ -363,12 +361,11 @@ static void ws_on_input(struct conn *c)
 {
     struct ws *ws = c->tech;
 
-    if (c->in.len > 0) {
-        /* Any bytes prove the peer alive: it answered, or it is busy
-         * sending (a pong may wait behind a long frame). */
-        ws->last_input_ms = clock_now_ms();
-        ws->ping_sent_ms = 0;
-    }
+    /* Called only with new bytes (net/conn.c), and any bytes prove the
+     * peer alive: it answered, or it is busy sending (a pong may wait
+     * behind a long frame). */
+    ws->last_input_ms = clock_now_ms();
+    ws->ping_sent_ms = 0;
     process_input(c, ws);
     schedule_timer(c, ws);
 }
@@ -378,7 +375,7 @@ static void ws_on_event(struct conn *c, const struct hub_event *ev)
 {
     struct ws *ws = c->tech;
 
-    if (ws->close_sent || ws->finished)
+    if (ws->finished)
         return;
     if (conn_pending(c) > WS_SLOW_READER_BYTES) {
         finish(c, ws, WS_CLOSE_POLICY);
@@ -432,8 +429,6 @@ static void ws_on_close(struct conn *c)
 {
     struct ws *ws = c->tech;
 
-    if (ws == NULL)
-        return;
     buf_free(&ws->message);
     mem_free(ws);
     c->tech = NULL;
@@ -510,11 +505,10 @@ static void handshake(struct conn *c, const struct http_request *req,
 {
     conn_count_request(c, TECH_WEBSOCKET);
 
+    /* Only a GET gets here: the route table answers any other method
+     * with 405 and Allow (routes.c), so ws_check_handshake's 405 is
+     * never the answer. */
     int status = ws_check_handshake(req);
-    if (status == 405) {
-        refuse_handshake(c, 405, "Allow: GET\r\n", "a WebSocket handshake is a GET\n");
-        return;
-    }
     if (status == 426) {
         /* RFC 9110 section 15.5.22: a 426 MUST carry Upgrade naming
          * the protocol, and section 7.8: a sender of Upgrade MUST list

@@ -664,17 +664,13 @@ const char *http_status_text(int status)
     case 101: return "Switching Protocols";
     case 200: return "OK";
     case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
-    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
     case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";

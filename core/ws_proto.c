@@ -203,11 +203,11 @@ int ws_check_handshake(const struct http_request *req)
         return 405;   /* section 4.1: "The method of the request MUST be GET" */
     if (req->minor_version < 1)
         return 400;   /* "and the HTTP version MUST be at least 1.1" */
-    if (http_header_count(req, "Host") != 1)
-        return 400;
     /* Section 4.1 item 4: Host holds /host/ (the server's authority,
-     * section 4.2.1 item 2).  HTTP allows an empty Host for a target
-     * without an authority; a WebSocket handshake has none to offer. */
+     * section 4.2.1 item 2).  The parser has already refused an HTTP/1.1
+     * request without exactly one Host (RFC 9112 section 3.2).  HTTP
+     * allows an empty Host for a target without an authority; a
+     * WebSocket handshake has none to offer. */
     http_header_value(req, "Host", &len);
     if (len == 0)
         return 400;

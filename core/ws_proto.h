@@ -107,7 +107,8 @@ void ws_accept_key(const char *key, size_t len,
 /* 1 if a Sec-WebSocket-Key value is base64 of exactly 16 bytes. */
 int ws_key_valid(const char *key, size_t len);
 
-/* Check an opening handshake request (section 4.2.1).  Returns 0 if it
+/* Check an opening handshake request (section 4.2.1), one that
+ * http_parse_request accepted.  Returns 0 if it
  * is a valid WebSocket upgrade, else the status to refuse it with:
  * 405 (not GET), 400 (not HTTP/1.1, no "Upgrade: websocket", no
  * "upgrade" in Connection, no Host or an empty one, a missing, repeated

@@ -330,11 +330,28 @@ void conn_respond(struct conn *c, int status, const char *content_type,
         conn_close_after_flush(c);
 }
 
+/* JSON any page may read and no cache may keep (conn_respond_json). */
+static const char json_headers[] =
+    "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n";
+
 void conn_respond_json(struct conn *c, int status, const char *body, size_t len)
 {
-    conn_respond(c, status, "application/json",
-                 "Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n",
-                 body, len);
+    conn_respond(c, status, "application/json", json_headers, body, len);
+}
+
+void conn_respond_rendered(struct conn *c, int rc, const char *content_type,
+                           const char *extra_headers, struct buf *b)
+{
+    if (rc != 0 || b->data == NULL)
+        conn_respond_error(c, 500, "out of memory");
+    else
+        conn_respond(c, 200, content_type, extra_headers, b->data, b->len);
+    buf_free(b);
+}
+
+void conn_respond_json_rendered(struct conn *c, int rc, struct buf *b)
+{
+    conn_respond_rendered(c, rc, "application/json", json_headers, b);
 }
 
 void conn_respond_error(struct conn *c, int status, const char *message)
@@ -660,9 +677,14 @@ static char read_scratch[CONN_READ_CHUNK];
 
 /* The client went away (or half-closed).  A held request or a stream has
  * nobody left to talk to: free it now.  A plain request that was
- * answered still gets its answer flushed. */
+ * answered still gets its answer flushed.  Pipelined requests still
+ * buffered, waiting for output room (resume_pending), are answered
+ * first: a half-close says no more requests will come, not that the
+ * ones sent are unwanted; conn_end_turn comes back here once they are. */
 static void on_peer_closed(struct conn *c)
 {
+    if (c->state == CONN_READING && c->resume_pending)
+        return;
     if (c->state == CONN_READING && c->out.len > 0)
         conn_close_after_flush(c);
     else if (c->state == CONN_READING || c->state == CONN_CLOSING)
@@ -721,6 +743,10 @@ int conn_end_turn(struct conn *c)
         if (c->out.len > 0 && !c->dead)
             conn_flush(c);
     }
+    /* Half-closed with requests left to answer: once none is, close. */
+    if (c->peer_closed && c->state == CONN_READING && !c->resume_pending
+        && !c->close_after_flush && !c->dead)
+        on_peer_closed(c);
     if (c->close_after_flush && c->out.len == 0 && !c->dead
         && c->state != CONN_CLOSING) {
         /* Lingering close (RFC 9112 section 9.6): stop sending, keep

@@ -192,6 +192,14 @@ void conn_respond(struct conn *c, int status, const char *content_type,
  * it is live).  /publish, /stats, /wire and the poll answers use it. */
 void conn_respond_json(struct conn *c, int status, const char *body, size_t len);
 
+/* Answer a body rendered into b: 200 with it when the rendering went
+ * well (rc 0), else 500 "out of memory" (the only way a rendering into
+ * a buffer with room enough fails).  b is freed either way. */
+void conn_respond_rendered(struct conn *c, int rc, const char *content_type,
+                           const char *extra_headers, struct buf *b);
+/* The same with conn_respond_json's type and headers. */
+void conn_respond_json_rendered(struct conn *c, int rc, struct buf *b);
+
 /* An error response with a short text body, then close after flushing. */
 void conn_respond_error(struct conn *c, int status, const char *message);
 /* The same with a printf-formatted message, so that a limit is printed

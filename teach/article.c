@@ -284,7 +284,9 @@ static const struct stream_ops article_ops = {
     article_on_close
 };
 
-/* Take the connection over; NULL (and a 503 sent) if out of memory. */
+/* Take the connection over; NULL (and a 503 sent) if out of memory.
+ * Called before the stream's head is written, so that a failure is a
+ * 503 of its own and not an error text inside a 200's body. */
 static struct article_stream *start(struct conn *c, enum article_kind kind,
                                     enum conn_state state, enum technique tech)
 {
@@ -322,11 +324,11 @@ void article_handle_sse(struct conn *c, const struct http_request *req)
     if (refuse_unless_on(c))
         return;
     conn_count_request(c, TECH_SSE);
-    /* ARTICLE §5.3: res.writeHead(200, {"Content-Type": "text/event-stream"}) */
-    conn_start_stream(c, 200, "text/event-stream", NULL);
     struct article_stream *st = start(c, KIND_SSE, CONN_SSE, TECH_SSE);
     if (st == NULL)
         return;
+    /* ARTICLE §5.3: res.writeHead(200, {"Content-Type": "text/event-stream"}) */
+    conn_start_stream(c, 200, "text/event-stream", NULL);
     article_js_date(date, sizeof date, time(NULL));
     snprintf(line, sizeof line, "data: %s\n\n", date);
     if (article_write(c, st, "retry: 10000\n") != 0
@@ -344,10 +346,10 @@ void article_handle_frame(struct conn *c, const struct http_request *req)
     if (refuse_unless_on(c))
         return;
     conn_count_request(c, TECH_FOREVER_FRAME);
-    /* ARTICLE §2: circulate(): res.writeHead(200, {"Content-Type": "text/html"}) */
-    conn_start_stream(c, 200, "text/html", NULL);
     if (start(c, KIND_FRAME, CONN_FOREVER_FRAME, TECH_FOREVER_FRAME) == NULL)
         return;
+    /* ARTICLE §2: circulate(): res.writeHead(200, {"Content-Type": "text/html"}) */
+    conn_start_stream(c, 200, "text/html", NULL);
     conn_set_timer(c, clock_now_ms() + ARTICLE_TICK_MS);
 }
 
@@ -377,6 +379,12 @@ void article_handle_unframed(struct conn *c, const struct http_request *req)
         return;
     }
     conn_count_request(c, TECH_FOREVER_FRAME);
+    struct article_stream *st = start(c, KIND_UNFRAMED, CONN_FOREVER_FRAME,
+                                      TECH_FOREVER_FRAME);
+    if (st == NULL)
+        return;
+    st->chunked = chunked;
+    st->end_clean = clean;
     if (chunked) {
         /* The chunked framing Node adds (our stream head also says
          * Connection: close, where Node would keep the connection). */
@@ -389,12 +397,6 @@ void article_handle_unframed(struct conn *c, const struct http_request *req)
             return;
         c->log_status = 200;
     }
-    struct article_stream *st = start(c, KIND_UNFRAMED, CONN_FOREVER_FRAME,
-                                      TECH_FOREVER_FRAME);
-    if (st == NULL)
-        return;
-    st->chunked = chunked;
-    st->end_clean = clean;
     conn_set_timer(c, clock_now_ms() + ARTICLE_UNFRAMED_TICK_MS);
 }
 
@@ -416,17 +418,12 @@ void article_handle_jsonp(struct conn *c, const struct http_request *req)
      * with the callback unchecked.  This is the bug on show. */
     struct buf b = { NULL, 0, 0, ARTICLE_CALLBACK_MAX + HUB_MESSAGE_MAX_BYTES * 8 };
     const struct hub_event *ev = hub_get(hub_last_id());
-    if (buf_append(&b, callback, (size_t)n) != 0
-        || buf_append_str(&b, "({\"events\":[") != 0
-        || (ev != NULL && buf_append(&b, ev->json, ev->json_len) != 0)
-        || buf_printf(&b, "],\"last\":%llu});", (unsigned long long)hub_last_id()) != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond(c, 200, "application/javascript", "Cache-Control: no-store\r\n",
-                 b.data, b.len);
-    buf_free(&b);
+    int rc = buf_append(&b, callback, (size_t)n);
+    rc |= buf_append_str(&b, "({\"events\":[");
+    if (ev != NULL)
+        rc |= buf_append(&b, ev->json, ev->json_len);
+    rc |= buf_printf(&b, "],\"last\":%llu});", (unsigned long long)hub_last_id());
+    conn_respond_rendered(c, rc, "application/javascript", "Cache-Control: no-store\r\n", &b);
 }
 
 void article_handle_state(struct conn *c, const struct http_request *req)
@@ -450,27 +447,24 @@ void article_handle_state(struct conn *c, const struct http_request *req)
             counting++;
     }
     struct buf b = { NULL, 0, 0, ARTICLE_STATE_MAX };
-    buf_printf(&b, "{\"article_mode\":true,\"dead_writes\":%llu,\"dead_bytes\":%llu,"
-               "\"leaked_intervals\":%llu,\"leaked_ever\":%llu,\"ghost_limit\":%d,"
-               "\"ghost_lifetime_ms\":%d,",
-               (unsigned long long)writes, (unsigned long long)bytes,
-               (unsigned long long)counting, (unsigned long long)ghosts_made,
-               ARTICLE_GHOSTS_MAX, ARTICLE_GHOST_LIFETIME_MS);
-    buf_printf(&b, "\"dead_writes_by_route\":{\"sseStream\":%llu,"
-               "\"iframeLongConnection\":%llu},",
-               (unsigned long long)by_kind[0], (unsigned long long)by_kind[1]);
-    buf_printf(&b, "\"open\":{\"sseStream\":%zu,\"iframeLongConnection\":%zu,"
-               "\"unframed\":%zu},\"sse_global_interval_fd\":%d,"
-               "\"sse_intervals_cleared_by_others\":%llu}\n",
-               open_streams[KIND_SSE], open_streams[KIND_FRAME],
-               open_streams[KIND_UNFRAMED],
-               sse_global_interval != NULL ? sse_global_interval->conn->fd : -1,
-               (unsigned long long)sse_intervals_cleared_by_others);
-    if (b.data == NULL) {
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
-                 b.data, b.len);
-    buf_free(&b);
+    /* Each part's result is kept, not only the last: one that failed for
+     * want of memory would leave a hole in the JSON while the smaller
+     * ones after it succeeded. */
+    int rc = buf_printf(&b, "{\"article_mode\":true,\"dead_writes\":%llu,\"dead_bytes\":%llu,"
+                        "\"leaked_intervals\":%llu,\"leaked_ever\":%llu,\"ghost_limit\":%d,"
+                        "\"ghost_lifetime_ms\":%d,",
+                        (unsigned long long)writes, (unsigned long long)bytes,
+                        (unsigned long long)counting, (unsigned long long)ghosts_made,
+                        ARTICLE_GHOSTS_MAX, ARTICLE_GHOST_LIFETIME_MS);
+    rc |= buf_printf(&b, "\"dead_writes_by_route\":{\"sseStream\":%llu,"
+                     "\"iframeLongConnection\":%llu},",
+                     (unsigned long long)by_kind[0], (unsigned long long)by_kind[1]);
+    rc |= buf_printf(&b, "\"open\":{\"sseStream\":%zu,\"iframeLongConnection\":%zu,"
+                     "\"unframed\":%zu},\"sse_global_interval_fd\":%d,"
+                     "\"sse_intervals_cleared_by_others\":%llu}\n",
+                     open_streams[KIND_SSE], open_streams[KIND_FRAME],
+                     open_streams[KIND_UNFRAMED],
+                     sse_global_interval != NULL ? sse_global_interval->conn->fd : -1,
+                     (unsigned long long)sse_intervals_cleared_by_others);
+    conn_respond_rendered(c, rc, "application/json", "Cache-Control: no-store\r\n", &b);
 }

@@ -51,7 +51,7 @@ static const char *const core_files[] = {
 };
 static const char *const conn_files[] = {
     "net/clock.c", "net/clock.h", "net/stats.c", "net/stats.h",
-    "net/conn.c", "net/conn.h", NULL
+    "net/conn.c", "net/conn.h", "net/replay.c", "net/replay.h", NULL
 };
 static const char *const loop_files[] = { "net/loop.c", "net/loop.h", NULL };
 static const char *const technique_files[] = {
@@ -182,23 +182,27 @@ static void about_of(const char *file, char *out, size_t out_size)
     out[len] = '\0';
 }
 
+/* Each append's result is kept, not only the last: one that failed for
+ * want of memory would leave a hole in the JSON while the smaller ones
+ * after it succeeded.  0, or -1 if any failed. */
 static int list_json(struct buf *b)
 {
     char about[SOURCE_ABOUT_MAX];
-    buf_append_str(b, "{\"layers\":[");
+    int rc = buf_append_str(b, "{\"layers\":[");
     for (const struct source_layer *l = source_layers; l->id != NULL; l++) {
-        buf_printf(b, "%s{\"id\":\"%s\",\"title\":", l == source_layers ? "" : ",", l->id);
-        escape_json_string(b, l->title, strlen(l->title));
-        buf_append_str(b, ",\"files\":[");
+        rc |= buf_printf(b, "%s{\"id\":\"%s\",\"title\":", l == source_layers ? "" : ",", l->id);
+        rc |= escape_json_string(b, l->title, strlen(l->title));
+        rc |= buf_append_str(b, ",\"files\":[");
         for (const char *const *f = l->files; *f != NULL; f++) {
             about_of(*f, about, sizeof about);
-            buf_printf(b, "%s{\"name\":\"%s\",\"about\":", f == l->files ? "" : ",", *f);
-            escape_json_string(b, about, strlen(about));
-            buf_append_str(b, "}");
+            rc |= buf_printf(b, "%s{\"name\":\"%s\",\"about\":", f == l->files ? "" : ",", *f);
+            rc |= escape_json_string(b, about, strlen(about));
+            rc |= buf_append_str(b, "}");
         }
-        buf_append_str(b, "]}");
+        rc |= buf_append_str(b, "]}");
     }
-    return buf_append_str(b, "]}\n");
+    rc |= buf_append_str(b, "]}\n");
+    return rc;
 }
 
 void source_files_handle(struct conn *c, const struct http_request *req)
@@ -206,11 +210,5 @@ void source_files_handle(struct conn *c, const struct http_request *req)
     struct buf b = { NULL, 0, 0, SOURCE_LIST_MAX };
     (void)req;
     conn_count_request(c, TECH_HTTP);
-    if (list_json(&b) != 0 || b.data == NULL) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond_json(c, 200, b.data, b.len);
-    buf_free(&b);
+    conn_respond_json_rendered(c, list_json(&b), &b);
 }

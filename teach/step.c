@@ -313,45 +313,45 @@ void step_on_conn_change(const struct conn *c, enum conn_change what, long n,
 /* ------------------------------------------------------------------ */
 /* the JSON record                                                     */
 
+/* Each append's result is kept, not only the last: one that failed for
+ * want of memory would leave a hole in the JSON while the smaller ones
+ * after it succeeded.  0, or -1 if any failed. */
 static int render_state(struct buf *b)
 {
-    buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[", control_port);
+    int rc = buf_printf(b, "{\"stepping\":true,\"control_port\":%d,\"data_ports\":[",
+                        control_port);
     for (int i = 0; i < n_ports; i++)
-        buf_printf(b, "%s%d", i ? "," : "", ports[i]);
-    buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
-               "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
-               (unsigned long long)hub_last_id(),
-               (unsigned long long)owed, (unsigned long long)rec.iteration,
-               (long long)rec.at_ms, (long long)rec.timeout_ms);
+        rc |= buf_printf(b, "%s%d", i ? "," : "", ports[i]);
+    rc |= buf_printf(b, "],\"last_event_id\":%llu,\"owed\":%llu,\"iteration\":%llu,"
+                     "\"at_ms\":%lld,\"would_wait_ms\":%lld,\"fds\":[",
+                     (unsigned long long)hub_last_id(),
+                     (unsigned long long)owed, (unsigned long long)rec.iteration,
+                     (long long)rec.at_ms, (long long)rec.timeout_ms);
     for (size_t i = 0; i < rec.n_fds; i++) {
         const struct step_fd *f = &rec.fds[i];
-        buf_printf(b, "%s{\"fd\":%d,\"role\":", i ? "," : "", f->fd);
-        escape_json_string(b, f->role, strlen(f->role));
-        buf_printf(b, ",\"r\":%d,\"w\":%d,\"ready_r\":%d,\"ready_w\":%d}",
-                   f->r, f->w, f->ready_r, f->ready_w);
+        rc |= buf_printf(b, "%s{\"fd\":%d,\"role\":", i ? "," : "", f->fd);
+        rc |= escape_json_string(b, f->role, strlen(f->role));
+        rc |= buf_printf(b, ",\"r\":%d,\"w\":%d,\"ready_r\":%d,\"ready_w\":%d}",
+                         f->r, f->w, f->ready_r, f->ready_w);
     }
-    buf_printf(b, "],\"fds_more\":%zu,\"notes\":[", rec.fds_more);
+    rc |= buf_printf(b, "],\"fds_more\":%zu,\"notes\":[", rec.fds_more);
     for (size_t i = 0; i < rec.n_notes; i++) {
         const struct step_note_rec *n = &rec.notes[i];
-        buf_printf(b, "%s{\"kind\":\"%s\",\"fd\":%d,\"text\":", i ? "," : "",
-                   kind_names[n->kind], n->fd);
-        escape_json_string(b, n->text, strlen(n->text));
-        buf_append_str(b, "}");
+        rc |= buf_printf(b, "%s{\"kind\":\"%s\",\"fd\":%d,\"text\":", i ? "," : "",
+                         kind_names[n->kind], n->fd);
+        rc |= escape_json_string(b, n->text, strlen(n->text));
+        rc |= buf_append_str(b, "}");
     }
-    return buf_printf(b, "],\"notes_more\":%zu}\n", rec.notes_more);
+    rc |= buf_printf(b, "],\"notes_more\":%zu}\n", rec.notes_more);
+    return rc;
 }
 
 static void respond_state(struct conn *c)
 {
     struct buf b = { NULL, 0, 0, STEP_STATE_MAX };
-    if (render_state(&b) != 0 || b.data == NULL) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
-                 b.data, b.len);
-    buf_free(&b);
+    int rc = render_state(&b);
+    /* No CORS header: the stepper's record is for its own page only. */
+    conn_respond_rendered(c, rc, "application/json", "Cache-Control: no-store\r\n", &b);
 }
 
 /* ------------------------------------------------------------------ */

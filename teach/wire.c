@@ -172,12 +172,8 @@ void wire_handle(struct conn *c, const struct http_request *req)
         return;
     }
     struct buf b = { NULL, 0, 0, 2 * BASE64_ENCODED_SIZE(WIRE_RING_BYTES) + 64 * WIRE_MAX_SEGMENTS };
-    if (buf_printf(&b, "{\"tech\":\"%s\",", name) != 0
-        || wire_ring_json(&rings[tech], &b) != 0 || buf_append_str(&b, "}\n") != 0) {
-        buf_free(&b);
-        conn_respond_error(c, 500, "out of memory");
-        return;
-    }
-    conn_respond_json(c, 200, b.data, b.len);
-    buf_free(&b);
+    int rc = buf_printf(&b, "{\"tech\":\"%s\",", name);
+    rc |= wire_ring_json(&rings[tech], &b);
+    rc |= buf_append_str(&b, "}\n");
+    conn_respond_json_rendered(c, rc, &b);
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Static files: types, 404s, and no way out of the www root in any
 # encoding.  The article's read("." + req.url) would serve all of these.
+# Then the limits: a directory named like a page, files at and past 1 MiB,
+# a path past STATIC_PATH_MAX, and a root so deep that a joined path
+# passes PATH_MAX (cut, it would name another file).
 . "$(dirname "$0")/lib.sh"
 
 # A private root with a secret beside it and symlinks pointing in and out.
@@ -22,6 +25,15 @@ echo 'TOP SECRET' >"$T_TMP/secret.txt"
 ln -s "$T_TMP/outside/secret.txt" "$root/escape.txt"
 ln -s "$T_TMP/outside" "$root/outdir"
 ln -s "$root/notes.txt" "$root/inside.txt"
+# A sibling whose name starts with the root's: a symlink into it must
+# not pass for "inside the root" by a prefix match.
+mkdir -p "${root}2"
+echo 'TOP SECRET' >"${root}2/secret.txt"
+ln -s "${root}2/secret.txt" "$root/sibling.txt"
+# A directory with a servable name, and files at and past the size limit.
+mkdir -p "$root/dir.html"
+head -c 1048576 /dev/zero | tr '\0' 'a' >"$root/max.txt"
+head -c 1048577 /dev/zero | tr '\0' 'a' >"$root/over.txt"
 start_server -q -p 0 -r "$root"
 
 ctype() { curl -s -o /dev/null -w '%{content_type}' "$BASE$1"; }
@@ -42,6 +54,15 @@ is "$(code /tool.exe)" 404 "an unknown file type is 404"
 is "$(code /.secret.txt)" 404 "hidden files are 404"
 is "$(code /sub)" 404 "a directory without its slash is 404"
 is "$(curl -s "$BASE/inside.txt")" "text" "a symlink that stays inside the root is served"
+r=$(curl -s -w ' %{http_code}' "$BASE/sibling.txt")
+unlike "$r" "TOP SECRET" "no secret via a symlink into ${root##*/}2, a sibling named like the root"
+like "$r" ' 404$' "... 404"
+is "$(code /dir.html)" 404 "a directory named like a page is 404"
+is "$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$BASE/max.txt")" "200 1048576" \
+    "a file of exactly STATIC_FILE_MAX_BYTES (1 MiB) is served whole"
+is "$(code /over.txt)" 404 "a file one byte larger is not (404)"
+long=$(head -c 1100 /dev/zero | tr '\0' 'a')
+is "$(code "/$long.html")" 404 "a path longer than STATIC_PATH_MAX (1024) is 404"
 
 for path in \
     '/../secret.txt' '/../../../../etc/passwd' '/sub/../../secret.txt' \
@@ -77,5 +98,35 @@ unlike "$r" "first target|TOP SECRET" "the symlink now leads outside: neither th
 like "$r" ' 404$' "... but 404, as the realpath() check says"
 rm "$root/moving.txt"
 is "$(code /moving.txt)" 404 "a kept file that is gone is 404"
+# More small files than the cache keeps (STATIC_CACHE_ENTRIES, 32): the
+# least recently used gives its place, and every file is still served
+# as it is, from the cache or from disk.
+for i in $(seq 1 40); do echo "file $i" >"$root/many$i.txt"; done
+all=1
+for round in 1 2; do
+    for i in $(seq 1 40); do
+        [ "$(curl -s "$BASE/many$i.txt")" = "file $i" ] || all=0
+    done
+done
+is "$all" 1 "40 small files, each twice, past the cache's 32 places: each served as it is"
 ok "$(server_alive; echo $?)" "the server is still running"
+
+# A root so deep that root + "/" + path passes PATH_MAX (4096): the
+# joined path would be cut, and the cut one may name another file (here
+# "aaa...a", which exists, for a request of "aaa...ab.html").  Such a
+# request is refused, never answered with the file its cut path names.
+stop_server
+deep=$(cd "$T_TMP" && pwd -P)
+seg=$(head -c 240 /dev/zero | tr '\0' 'd')
+while [ ${#deep} -lt 3840 ]; do deep="$deep/$seg"; done
+mkdir -p "$deep"
+k=$((4095 - ${#deep} - 1))
+name=$(head -c "$k" /dev/zero | tr '\0' 'a')
+echo 'THE WRONG FILE' >"$deep/$name"
+echo '<title>deep</title>' >"$deep/index.html"
+start_server -q -p 0 -r "$deep"
+like "$(curl -s "$BASE/")" "deep" "a root ${#deep} bytes deep serves its index.html"
+r=$(curl -s -w ' %{http_code}' "$BASE/${name}b.html")
+unlike "$r" "WRONG FILE" "root + /${k}a + b.html passes PATH_MAX: not the file the cut path names"
+like "$r" ' 404$' "... 404"
 done_testing

@@ -93,4 +93,14 @@ is "$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' -G --data-urlencode "o
 is "$(code -G --data-urlencode "origin=$longer" "$BASE/poll/iframe")" 400 "a ${#longer}-byte origin: /poll/iframe refuses it"
 is "$(code -G --data-urlencode "origin=$longer" "$BASE/iframeLongConnection")" 400 "and so does /iframeLongConnection"
 
+# Without origin= the target is http:// + Host; a request with no Host
+# to take it from (HTTP/1.0 may leave it out; HTTP/1.1 may send it
+# empty) gets 400 saying what to send, not a document posting to "*".
+r=$(raw "$PORT" 'GET /poll/iframe?after=0 HTTP/1.0\r\n\r\n')
+is "$(status_of "$r")" 400 "HTTP/1.0 without Host or origin=: /poll/iframe is 400"
+like "$r" 'no usable origin: pass origin=' "... saying to pass origin="
+r=$(raw "$PORT" 'GET /poll/iframe?after=0 HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n')
+is "$(status_of "$r")" 400 "an empty Host and no origin=: 400"
+is "$(code "$BASE/poll/iframe?after=0")" 200 "a bystander's /poll/iframe is served"
+
 done_testing

@@ -6,7 +6,8 @@
 # duplicate, the notice when the ring was overtaken, bad cursors, ending
 # after ?closeAfter=N, clean-up when a client leaves, a stuck reader
 # dropped as a slow consumer while others carry on, and the last chunk
-# at shutdown.
+# at shutdown; then the edges (tests/sse_edges.py): HTTP/1.0, two events
+# in one turn after ?closeAfter, an event published mid-replay.
 . "$(dirname "$0")/lib.sh"
 start_server
 
@@ -130,6 +131,10 @@ reply=$(curl -s -i --max-time 2 "$SSE?lastEventId=%ZZ")
 is "$(status_of "$reply")" 400 "?lastEventId=%ZZ (bad escape) -> 400"
 reply=$(curl -s -i --max-time 2 "$SSE?closeAfter=0")
 is "$(status_of "$reply")" 400 "?closeAfter=0 -> 400"
+reply=$(curl -s -i --max-time 2 "$SSE?closeAfter=%zz")
+is "$(status_of "$reply")" 400 "?closeAfter=%zz (not an escape) -> 400"
+reply=$(curl -s -i --max-time 2 "$SSE?closeAfter=99999999")
+is "$(status_of "$reply")" 400 "?closeAfter=99999999 (over SSE_CLOSE_AFTER_MAX) -> 400"
 like "$reply" "closeAfter must be a number" "... saying why"
 reply=$(curl -s -i --max-time 2 -X POST -d x "$SSE")
 is "$(status_of "$reply")" 405 "POST /sseStream -> 405"
@@ -237,4 +242,9 @@ is "$SERVER_STATUS" 0 "the server exits cleanly on SIGTERM with a stream open"
 wait "$reader"
 is "$?" 0 "the stream ended with the last chunk (curl: clean end, not a cut)"
 
+# ---- the edges, against a server without the clock event (-N): an
+# HTTP/1.0 stream, two events in one turn after closeAfter, an event
+# published mid-replay (tests/sse_edges.py) --------------------------
+start_server -q -p 0 -N
+run_python_tap tests/sse_edges.py "$PORT"
 done_testing

@@ -3,7 +3,8 @@
 # /article/ route is 404 and -h documents the flag; with --article-mode the
 # article's own bytes (§5.3's SSE byte for byte, §2's template and framing,
 # §1.2's unchecked callback), the writes its leaked intervals would make
-# (counted, bounded, no socket held), and the safe routes unchanged.
+# (counted, bounded, no socket held, the oldest retired past 64), the
+# safe routes unchanged, and a stream cut (not ended) at shutdown.
 . "$(dirname "$0")/lib.sh"
 
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
@@ -90,7 +91,42 @@ curl -s --max-time 5 "$BASE/article/unframed?framing=chunked&end=clean" >/dev/nu
 is "$?" 0 "(e) chunked and ended with the last chunk: complete (exit 0)"
 is "$(code "$BASE/article/unframed?framing=gzip")" 400 "(e) an unknown framing: 400"
 is "$(code "$BASE/article/unframed?end=later")" 400 "(e) an unknown end: 400"
+is "$(code "$BASE/article/unframed?framing=%zz")" 400 "(e) a framing that is no escape: 400"
+
+# (b) more leaked intervals than ARTICLE_GHOSTS_MAX (64): the oldest are
+# retired, their writes so far kept in the totals; no more than 64 count.
+before=$(curl -s "$BASE/article/state")
+/usr/bin/python3 - "$PORT" <<'PYEOF'
+import socket, sys, time
+port = int(sys.argv[1])
+socks = []
+for _ in range(65):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /article/iframeLongConnection HTTP/1.1\r\nHost: a\r\n\r\n")
+    socks.append(s)
+for s in socks:
+    s.recv(4096)          # its head: the stream (and its interval) started
+    s.close()
+PYEOF
+wait_stat .connections.forever_frame 0 5
+after=$(curl -s "$BASE/article/state")
+is "$(printf '%s' "$after" | jq .leaked_ever)" "$(($(printf '%s' "$before" | jq .leaked_ever) + 65))" \
+    "(b) 65 more frames closed: 65 more leaked intervals made"
+is "$(printf '%s' "$after" | jq .leaked_intervals)" 64 "(b) but at most ARTICLE_GHOSTS_MAX (64) are counted at once"
+ok $([ "$(printf '%s' "$after" | jq .dead_writes)" -ge "$(printf '%s' "$before" | jq .dead_writes)" ] && echo 0 || echo 1) \
+    "(b) the retired ones' writes stay in the total"
 
 # The server still serves others normally.
 is "$(code "$BASE/stats")" 200 "/stats still answers"
+
+# Stopping with an article stream open: the Node process would exit and
+# the response stop where it is, so the stream is cut (curl: 18), not
+# ended with a last chunk as /sseStream is; the server exits 0 at once.
+curl -sN --max-time 10 "$BASE/article/sseStream" >/dev/null &
+reader=$!
+wait_stat .connections.sse 1
+stop_server
+is "$SERVER_STATUS" 0 "SIGTERM with an article stream open: exit 0"
+wait "$reader"
+is "$?" 18 "the article's stream is cut at shutdown, as the article's server's would be (curl: 18)"
 done_testing

@@ -3,9 +3,9 @@
 # --step[=PORT], mistakes refused), the loop really waits for a step,
 # each POST /step/next runs exactly the iterations asked for and answers
 # with the last one's record, the guards (control port only, X-Stepper
-# header, n bounds), and a default server has no stepper at all.  The
-# loopback-only rule is a unit test (tests/72-unit-exhibit.t): from here
-# every peer is loopback.
+# header, n bounds), and a default server has no stepper at all; then the
+# record's edges (tests/step_edges.py).  The loopback-only rule is a unit
+# test (tests/72-unit-exhibit.t): from here every peer is loopback.
 . "$(dirname "$0")/lib.sh"
 
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
@@ -17,6 +17,19 @@ like "$("$SERVER" -h)" '-S PORT, --step\[=PORT\]' "-h documents -S / --step"
 like "$(cat "$T_TMP/e1")" 'bad -S \(--step\) port' "... saying so"
 "$SERVER" -q -p 0 --stepper -r www 2>/dev/null; is "$?" 2 "an unknown long option: exit 2"
 "$SERVER" -q -p 0 --article-mode=yes -r www 2>/dev/null; is "$?" 2 "--article-mode takes no value: exit 2"
+# --step alone is port 3100: the server either listens there or cannot
+# (another program has it); either way it says so, naming 3100.
+"$SERVER" -q -p 0 -N --step -r www 2>"$T_TMP/e2" &
+spid=$!
+i=0
+while ! grep -qE 'stepper on|cannot listen' "$T_TMP/e2" && kill -0 "$spid" 2>/dev/null && [ $i -lt 100 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+like "$(cat "$T_TMP/e2")" '(stepper on http://127\.0\.0\.1:3100/|cannot listen on 127\.0\.0\.1:3100: )' \
+    "--step alone means port 3100 (STEP_DEFAULT_PORT)"
 
 # ---- a default server: no stepper ----
 start_server -q -p 0
@@ -85,4 +98,11 @@ wait $cpid
 is "$(jq -c '[.connections.held_step, .connections.held_poll]' "$T_TMP/s3")" "[1,0]" \
    "/stats during a step: the waiting POST /step/next is held_step, not held_poll"
 is "$(curl -s "$CBASE/step/state" | jq .iteration)" 11 "(three iterations ran)"
+
+# ---- the record's edges (tests/step_edges.py): a timeout in a step, a
+# drop, the listing limits, a fifth waiter ----
+stop_server
+start_server -q -p 0 -p 0 --step=0 -T 100 -N
+CPORT=$(sed -n 's|^stepper on http://127\.0\.0\.1:\([0-9]*\)/stepper\.html.*|\1|p' "$SERVER_LOG")
+run_python_tap tests/step_edges.py "$PORT" "$PORT2" "$CPORT" "$SERVER_PID" 100
 done_testing

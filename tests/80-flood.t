@@ -13,18 +13,19 @@ ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 # flood.py PORT COUNT HOLD_SECONDS: open COUNT connections, sort them into
 # refused (got a 503 and EOF) and held (still open, silent), send
-# GET /stats on one held connection and GET /index.html on another, then hold them all HOLD_SECONDS (so the
+# GET /stats on one held connection, GET /index.html on another and
+# POST /poll/task (a ticket, from /dev/urandom) on a third, then hold them all HOLD_SECONDS (so the
 # shell can probe the server meanwhile) and close them.  Prints key=value.
 cat >"$T_TMP/flood.py" <<'PYEOF'
 import socket, sys, time, select
 port, count, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 
-def ask(s, path):
-    """Send GET path on s; the status line of the answer, as a word."""
+def ask(s, path, method=b"GET"):
+    """Send METHOD path on s; the status line of the answer, as a word."""
     answer = b""
     s.setblocking(True)
     s.settimeout(5)
-    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(method + b" " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
     try:
         while b"\r\n\r\n" not in answer:
             d = s.recv(4096)
@@ -97,9 +98,10 @@ def length_matches(answer):
     return False
 print("length_ok=%d" % sum(1 for s in refused_503 if length_matches(got[s])))
 # Held connections are full clients: they are still served.
-if len(held) >= 2:
+if len(held) >= 3:
     print("held_stats=%s" % ask(held[0], b"/stats"))
     print("held_file=%s" % ask(held[1], b"/index.html"))
+    print("held_ticket=%s" % ask(held[2], b"/poll/task", b"POST"))
 sys.stdout.flush()
 print("holding", flush=True)
 time.sleep(hold)
@@ -128,6 +130,7 @@ like "$out" 'retry_after=100' "each refusal says Retry-After"
 like "$out" 'length_ok=100' "each refusal's Content-Length is its body's length (it said 44 for 43 bytes)"
 like "$out" 'held_stats=HTTP/1.1_200_OK' "a held connection is still served during the flood"
 like "$out" 'held_file=HTTP/1.1_200_OK' "another gets a static file"
+like "$out" 'held_ticket=HTTP/1.1_200_OK' "a third gets a ticket"
 
 # A new client while 1000 are held: refused, promptly, with 503.
 t0=$(date +%s%N)
@@ -178,6 +181,8 @@ is "$((held + r503))" 150 "every other one was refused with 503 (spare-descripto
 like "$out" 'held_stats=HTTP/1.1_200_OK' "a held connection is still served (/stats needs no descriptor)"
 like "$out" 'held_file=HTTP/1.1_503_Service_Unavailable' \
     "a static file with no descriptor left to open it: 503, not 404"
+like "$out" 'held_ticket=HTTP/1.1_503_Service_Unavailable' \
+    "a ticket with no descriptor left to read /dev/urandom: 503, not 500 'no random source'"
 ok $(wait_stat .connections.total 1 10 && echo 0 || echo 1) "afterwards only the /stats client is connected"
 is "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/index.html")" 200 \
     "and the server serves again"

@@ -5,7 +5,8 @@
 #   - abrupt resets (SO_LINGER 0, so close() sends RST) mid-head, mid-body
 #     and before reading a response;
 #   - half-closes (shutdown(SHUT_WR)) mid-head, mid-body and after a
-#     complete request (which is still answered);
+#     complete request (which is still answered), and after 50 pipelined
+#     ones whose answers pass what the sockets hold (all answered);
 #   - garbage after a valid request on a keep-alive connection: the valid
 #     one is answered 200, the garbage 400, then the connection closes;
 #   - a pipelined burst sent without reading: the server stops reading
@@ -15,7 +16,7 @@
 PY=/usr/bin/python3
 
 cat >"$T_TMP/faults.py" <<'PYEOF'
-import re, select, socket, struct, sys, time
+import json, re, select, socket, struct, sys, time
 port, pid = int(sys.argv[1]), sys.argv[2]
 ADDR = ("127.0.0.1", port)
 
@@ -99,6 +100,36 @@ s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\nHo
 s.shutdown(socket.SHUT_WR)
 data, eof = read_all(s); s.close()
 report("halfclose_after_requests", "%s_eof=%s" % (statuses(data), eof))
+# The same with 50 pipelined requests for a 100 kB file (5 MB of
+# answers, more than the sockets take before the reader reads, so the
+# half-close is seen with answers unsent and requests still buffered):
+# every one is answered, then EOF.
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(ADDR)
+s.sendall(b"GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 50)
+s.shutdown(socket.SHUT_WR)
+time.sleep(1.0)
+data, eof = read_all(s, 10.0); s.close()
+report("halfclose_pipelined_big", "%d_answers_eof=%s" % (data.count(b"HTTP/1.1 200 OK\r\n"), eof))
+# Then the same client resets instead of reading: the server, no longer
+# reading from it (it half-closed), finds out when it writes, and drops it.
+def dropped(reason):
+    stats = connect()
+    stats.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    body = read_all(stats)[0].partition(b"\r\n\r\n")[2]
+    stats.close()
+    return json.loads(body)["dropped"].get(reason, 0)
+before = dropped("write_error")
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(ADDR)
+s.sendall(b"GET /big.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 50)
+s.shutdown(socket.SHUT_WR)
+time.sleep(0.5)
+reset(s)
+time.sleep(0.5)
+report("halfclose_then_reset", "write_error+%d" % (dropped("write_error") - before))
 
 # ---- garbage after a valid request on a keep-alive connection ----
 s = connect()
@@ -204,6 +235,10 @@ like "$out" 'halfclose_mid_body=no_answer_eof=True bystander=ok' \
     "a half-close mid-body: nothing published, the connection is closed"
 like "$out" 'halfclose_after_requests=\[200, 200\]_eof=True bystander=ok' \
     "a half-close after two complete requests: both are still answered, then EOF"
+like "$out" 'halfclose_pipelined_big=50_answers_eof=True bystander=ok' \
+    "a half-close behind 50 pipelined requests for 100 kB: all 50 answered, then EOF (30 were)"
+like "$out" 'halfclose_then_reset=write_error\+1 bystander=ok' \
+    "the same client resetting instead of reading: dropped when written to, counted as write_error"
 like "$out" 'garbage_same_packet=\[200, 400\]_eof=True bystander=ok' \
     "garbage behind a valid request: 200, then 400, then the connection closes"
 like "$out" 'garbage_after_answer=\[200\]\+\[400\]_eof=True bystander=ok' \

@@ -18,10 +18,24 @@ it stops.  For each scenario below:
        - the server exits 0 on SIGTERM: no crash, and no leak (the
          sanitizer's leak check fails the exit status).
 
+The scenarios: a publish, a long poll woken, a forever frame, an SSE
+resume, a WebSocket echo and a fragmented message, a static file (the
+issue's list); then the answers built in one buffer from many appends,
+each of which must come whole or not at all (a 200 whose JSON has a hole
+is a failure): /stats, the wire view, /source and /source/files, the
+three poll answer forms, a /hub message published and delivered back,
+an SSE keep-alive comment (-T 100: after 150 ms of silence), article
+mode (-A: its SSE stream, forever frame, unframed stream, JSONP and
+/article/state) and the
+stepper (--step=0: a step and /step/state, on the control port; there
+the bystander is a step, since the data plane moves only when stepped).
+
 The server runs with -N (no clock event), so nothing but the scenario
 allocates.  Raw sockets and the raw tests/ws_client.py: nothing here is
-the server's code.  Prints TAP.
+the server's code.  Prints TAP.  Arguments after SERVER name the
+scenarios to run (default: all).
 """
+import base64
 import json
 import os
 import re
@@ -58,25 +72,29 @@ def ok(cond, desc, details=()):
 
 
 class Server:
-    def __init__(self, fail_at=None):
+    def __init__(self, fail_at=None, args=()):
         env = dict(os.environ)
         env.pop("MEM_FAIL_AT", None)
         if fail_at is not None:
             env["MEM_FAIL_AT"] = str(fail_at)
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([SERVER, "-q", "-N", "-p", "0", "-r", "www"],
+        self.proc = subprocess.Popen([SERVER, "-q", "-N", "-p", "0", "-r", "www", *args],
                                      env=env, stderr=self.log)
         deadline = time.monotonic() + 10
-        self.port = None
-        while self.port is None and time.monotonic() < deadline:
+        self.port = self.control_port = None
+        stepping = "--step=0" in args
+        while time.monotonic() < deadline:
             self.log.seek(0)
-            m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", self.log.read())
-            if m:
+            text = self.log.read()
+            m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", text)
+            c = re.search(rb"stepper on http://127\.0\.0\.1:(\d+)/", text)
+            if m and (c or not stepping):
                 self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
+                self.control_port = int(c.group(1)) if c else None
                 break
-            else:
-                time.sleep(0.02)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
         if self.port is None:
             raise RuntimeError("server did not start")
 
@@ -238,7 +256,7 @@ def ws_outcome(c, out, want, what):
                 out.error(f"{what}: close frame {code}")
                 return
             if op == OP_TEXT:
-                if payload != want:
+                if not (want(payload) if callable(want) else payload == want):
                     out.cut(f"{what}: wrong echo")
                 return
     except (Closed, socket.timeout, TimeoutError, ConnectionResetError, OSError):
@@ -261,6 +279,22 @@ def scenario_ws_echo(port, out):
         return
     c.send(OP_TEXT, "hi")
     ws_outcome(c, out, ECHO_PREFIX + b"hi", "echo")
+    c.close()
+
+
+def scenario_ws_echo_large(port, out):
+    # A large echo grows the connection's output buffer past what a
+    # drained one may keep (CONN_KEEP_OUTPUT_BYTES), so it is given back;
+    # the next frame's header then needs a new one.
+    c = ws_connect(port, out)
+    if c is None:
+        return
+    big = "x" * 3000
+    c.send(OP_TEXT, big)
+    ws_outcome(c, out, ECHO_PREFIX + big.encode(), "large echo")
+    if out.kind == "ok":
+        c.send(OP_TEXT, "hi")
+        ws_outcome(c, out, ECHO_PREFIX + b"hi", "echo after it")
     c.close()
 
 
@@ -318,27 +352,178 @@ def scenario_static(port, out):
         out.cut("static file: not the page")
 
 
+def json_answer(port, target, what, out, keys, method="GET", headers=""):
+    """A JSON answer: its object, or None (out says why)."""
+    status, body = http(port, method, target, headers=headers)
+    if not out.http(status, what):
+        return None
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        out.cut(f"{what}: 200 with a body that is not JSON: {body[:80]!r}")
+        return None
+    if not all(k in obj for k in keys):
+        out.cut(f"{what}: 200 without {keys}: {body[:80]!r}")
+        return None
+    return obj
+
+
+def scenario_stats(port, out):
+    json_answer(port, "/stats", "stats", out,
+                ["connections", "techniques", "dropped", "last_drop", "accepted"])
+
+
+def scenario_wire(port, out):
+    status, _ = http(port, "POST", "/publish", b"on the wire")   # an answer on the http wire
+    out.http(status, "publish")
+    obj = json_answer(port, "/wire?tech=http", "wire", out, ["tech", "base64", "segments"])
+    if obj is not None and out.kind == "ok" \
+            and b'{"id":1}' not in base64.b64decode(obj["base64"]):
+        out.cut("wire: the ring does not show the answer before it")
+
+
+def scenario_source(port, out):
+    status, body = http(port, "GET", "/source?file=core/buf.h")
+    if out.http(status, "source file") and b"core/buf.h - " not in body:
+        out.cut("source file: not the file")
+    obj = json_answer(port, "/source/files", "source list", out, ["layers"])
+    if obj is not None and not any(f["name"] == "core/buf.c" and f["about"]
+                                   for l in obj["layers"] for f in l["files"]):
+        out.cut("source list: core/buf.c or its about line is missing")
+
+
+def scenario_poll_answers(port, out):
+    for text in (b"first", b"second"):
+        status, _ = http(port, "POST", "/publish", text)
+        out.http(status, "publish")
+    for target, what, want in (("/poll?after=0", "short poll", b'"data":"second"'),
+                               ("/poll/iframe?after=0", "iframe poll", b"parent.postMessage({"),
+                               ("/poll/jsonp?after=0&callback=cb", "JSONP poll", b"/**/cb({")):
+        status, body = http(port, "GET", target)
+        if out.http(status, what) and (want not in body or b'"data":"first"' not in body):
+            out.cut(f"{what}: the answer is not whole")
+
+
+def scenario_ws_hub(port, out):
+    try:
+        c = Client(port, "/hub", timeout=TIMEOUT)
+    except RuntimeError as e:
+        out.error(f"handshake: {e}")
+        return
+    except (Closed, ConnectionResetError, socket.timeout, OSError):
+        out.cut("handshake: closed without an answer")
+        return
+    c.send(OP_TEXT, "to everyone")
+    ws_outcome(c, out, lambda p: json.loads(p)["data"] == "to everyone", "hub message")
+    c.close()
+
+
+def scenario_article(port, out):
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.sendall(b"GET /article/sseStream HTTP/1.1\r\nHost: a\r\n\r\n")
+    data = read_some(s, b"data: ")
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+    if out.http(int(m.group(1)) if m else None, "article SSE") and b"id: testId" not in data:
+        out.cut("article SSE: cut before its first block")
+    for target, what in ((b"/article/iframeLongConnection", "article frame"),
+                         (b"/article/unframed?framing=none", "article unframed")):
+        s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+        data = read_some(s, b"\r\n\r\n")
+        s.close()
+        m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+        if out.http(int(m.group(1)) if m else None, what) and b"text/html" not in data:
+            out.cut(f"{what}: not its head")
+    status, body = http(port, "GET", "/article/poll/jsonp?callback=cb")
+    if out.http(status, "article JSONP") and not body.startswith(b"cb({"):
+        out.cut("article JSONP: not the script")
+    time.sleep(SETTLE_S)     # the stream's close is seen before the state
+    json_answer(port, "/article/state", "article state", out,
+                ["dead_writes", "leaked_intervals", "open"])
+
+
+def scenario_sse_keepalive(port, out):
+    # -T 100: the keep-alive comment after 150 ms of silence, not 15 s.
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.sendall(b"GET /sseStream HTTP/1.1\r\nHost: a\r\n\r\n")
+    data = read_some(s, b": keep-alive\n")
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+    if out.http(int(m.group(1)) if m else None, "SSE") and b": keep-alive\n" not in data:
+        out.cut("SSE: no keep-alive comment on a silent stream")
+
+
+def scenario_stepper(port, out, control):
+    step = json_answer(control, "/step/next?n=2", "step", out, ["iteration", "fds"], "POST",
+                       "X-Stepper: step\r\n")
+    if step is not None and step["iteration"] != 2:
+        out.cut(f"step: not the record of iteration 2: {step}")
+    json_answer(control, "/step/state", "step state", out, ["iteration", "fds", "notes"])
+
+
+# (name, run, the server's extra arguments)
 SCENARIOS = [
-    ("publish", scenario_publish),
-    ("long poll woken", scenario_long_poll),
-    ("forever frame", scenario_forever_frame),
-    ("SSE resume", scenario_sse_resume),
-    ("WebSocket echo", scenario_ws_echo),
-    ("WebSocket fragmented message", scenario_ws_fragmented),
-    ("static file", scenario_static),
-    ("fetch stream resume", scenario_fetch_stream),
-    ("XHR stream rotation", scenario_xhr_rotation),
-    ("streamed reply", scenario_stream_reply),
+    ("publish", scenario_publish, ()),
+    ("long poll woken", scenario_long_poll, ()),
+    ("forever frame", scenario_forever_frame, ()),
+    ("SSE resume", scenario_sse_resume, ()),
+    ("WebSocket echo", scenario_ws_echo, ()),
+    ("WebSocket echo, large then small", scenario_ws_echo_large, ()),
+    ("WebSocket fragmented message", scenario_ws_fragmented, ()),
+    ("static file", scenario_static, ()),
+    ("stats", scenario_stats, ()),
+    ("wire view", scenario_wire, ()),
+    ("source", scenario_source, ()),
+    ("poll answers", scenario_poll_answers, ()),
+    ("WebSocket hub message", scenario_ws_hub, ()),
+    ("SSE keep-alive", scenario_sse_keepalive, ("-T", "100")),
+    ("article mode", scenario_article, ("-A",)),
+    ("stepper", scenario_stepper, ("--step=0",)),
+    ("fetch stream resume", scenario_fetch_stream, ()),
+    ("XHR stream rotation", scenario_xhr_rotation, ()),
+    ("streamed reply", scenario_stream_reply, ()),
 ]
 
 
-def bystander(port):
-    """Someone else, after the failure: a publish and a poll that sees it."""
-    status, body = http(port, "POST", "/publish", b"bystander")
+def bystander(server):
+    """Someone else, after the failure: a publish and a poll that sees it.
+    In step mode the data plane moves only when stepped, so there the
+    bystander is the stepper's reader: a step and its record."""
+    if server.control_port is not None:
+        status, body = http(server.control_port, "POST", "/step/next",
+                            headers="X-Stepper: step\r\n")
+        return status == 200 and b'"iteration":' in body
+    status, body = http(server.port, "POST", "/publish", b"bystander")
     if status != 200:
         return False
-    status, body = http(port, "GET", "/poll?after=0&type=message")
+    status, body = http(server.port, "GET", "/poll?after=0&type=message")
     return status == 200 and b"bystander" in body
+
+
+def stats_of(server):
+    """/stats (in step mode, after stepping the data plane to answer it)."""
+    if server.control_port is None:
+        return stats(server.port)
+    result = {}
+
+    def ask():
+        result["st"] = stats(server.port)
+    t = __import__("threading").Thread(target=ask)
+    t.start()
+    for _ in range(20):
+        if not t.is_alive():
+            break
+        http(server.control_port, "POST", "/step/next?n=5", headers="X-Stepper: step\r\n")
+    t.join(TIMEOUT)
+    return result.get("st")
+
+
+def run_scenario(run, server, out):
+    if server.control_port is not None:
+        run(server.port, out, server.control_port)
+    else:
+        run(server.port, out)
 
 
 def counted_drops(st):
@@ -351,12 +536,12 @@ def counted_drops(st):
 
 
 def main():
-    for name, run in SCENARIOS:
+    for name, run, args in SCENARIOS:
         if ONLY and name not in ONLY:
             continue
-        server = Server()
+        server = Server(args=args)
         out = Outcome()
-        run(server.port, out)
+        run_scenario(run, server, out)
         time.sleep(SETTLE_S)
         status, total, log = server.stop()
         if not ok(out.kind == "ok" and status == 0 and total,
@@ -364,12 +549,12 @@ def main():
                   [f"{out.kind}: {out.why}", f"exit {status}"] + log.splitlines()[-20:]):
             continue
         for k in range(1, total + 1):
-            server = Server(fail_at=k)
+            server = Server(fail_at=k, args=args)
             out = Outcome()
-            run(server.port, out)
+            run_scenario(run, server, out)
             time.sleep(SETTLE_S)
-            served = bystander(server.port)
-            st = stats(server.port)     # after the bystander: the scenario's
+            served = bystander(server)
+            st = stats_of(server)       # after the bystander: the scenario's
                                         # last bytes (a close) are handled
             status, _, log = server.stop()
             drops = counted_drops(st)

@@ -118,6 +118,8 @@ int main(int argc, char **argv)
     refuses("Zm 9", "a space");
     refuses("Zm9-", "base64url character '-'");
     refuses("Zm9_", "base64url character '_'");
+    refuses("Zm9{", "'{', just past 'z'");
+    refuses("Zm9@", "'@', just before 'A'");
     refuses("Zm\xc3\xa9", "a non-ASCII byte");
     refuses("Zg=a", "'=' before the end");
     refuses("=Zg=", "'=' at the start");

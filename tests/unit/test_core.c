@@ -1,6 +1,7 @@
 /*
- * test_core.c - the hub's ring and cursors, the escaping rules, the
- * UTF-8 validator, the static path resolver and the capped buffer.
+ * test_core.c - the hub's ring and cursors (and a publish out of
+ * memory), the escaping rules (never a cut string), the UTF-8 validator,
+ * the static path resolver and the capped buffer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/hub.h"
+#include "core/mem.h"
 #include "static.h"
 #include "tap.h"
 #include "core/utf8.h"
@@ -51,6 +53,32 @@ static void test_hub(void)
     hub_free_all();
 }
 
+/* Out of memory at any of its allocations, a publish leaves the hub as
+ * it was: no event, no gap in the ids (test builds only: make coverage
+ * and make torture can make an allocation fail). */
+static void test_hub_out_of_memory(void)
+{
+#ifdef MEM_FAIL_TESTING
+    static char text[2000];
+    memset(text, '<', sizeof text);     /* 6 bytes each in JSON: the rendering grows */
+    hub_reset();
+    uint64_t before = mem_allocations();
+    const struct hub_event *ev = hub_publish(HUB_EVENT_MESSAGE, text, sizeof text);
+    uint64_t count = mem_allocations() - before;
+    int clean = ev != NULL && ev->id == 1;
+    for (uint64_t k = 1; clean && k <= count; k++) {
+        mem_fail_at(k);
+        clean = hub_publish(HUB_EVENT_MESSAGE, text, sizeof text) == NULL && hub_last_id() == 1;
+    }
+    mem_fail_at(0);
+    ev = hub_publish(HUB_EVENT_MESSAGE, "next", 4);
+    tap_ok(clean && count >= 3 && ev != NULL && ev->id == 2,
+           "a publish failing at each of its %llu allocations adds nothing; the next gets id 2",
+           (unsigned long long)count);
+    hub_free_all();
+#endif
+}
+
 static void test_escape(void)
 {
     struct buf b = { NULL, 0, 0, 4096 };
@@ -69,6 +97,49 @@ static void test_escape(void)
     struct buf small = { NULL, 0, 0, 4 };
     tap_ok(escape_json_string(&small, "abcdef", 6) == -1 && small.len <= 4, "escaping stops at the buffer's cap");
     buf_free(&small);
+
+    /* Only U+2028 and U+2029 of the E2 80 xx characters are escaped,
+     * and a cut one at the end goes through as it is. */
+    escape_json_string(&b, "\xe2\x81\x80\xe2\x80\xaa\xe2\x80", 8);
+    tap_ok(b.len == 10 && memcmp(b.data + 1, "\xe2\x81\x80\xe2\x80\xaa\xe2\x80", 8) == 0,
+           "U+2040, U+202A and a cut E2 80 are not escaped");
+    buf_free(&b);
+
+    /* RFC 8259 section 7's two remaining short escapes. */
+    escape_json_string(&b, "\b\f", 2);
+    buf_append(&b, "", 1);
+    tap_ok(strcmp(b.data, "\"\\b\\f\"") == 0, "backspace and form feed are \\b and \\f: %s", b.data);
+    buf_free(&b);
+}
+
+typedef int (*escaper)(struct buf *b, const char *s, size_t len);
+
+/* Escaped into a buffer whose cap is any size short of the whole
+ * result, an escaper fails (-1) and never leaves a cut string that a
+ * caller could take for the whole: checked at every cap from 0 up. */
+static void every_short_cap_fails(escaper fn, const char *name, const char *s, size_t len)
+{
+    struct buf whole = { NULL, 0, 0, 4096 };
+    int all = fn(&whole, s, len) == 0;
+    for (size_t max = 0; all && max < whole.len; max++) {
+        struct buf b = { NULL, 0, 0, max };
+        if (fn(&b, s, len) != -1) {
+            all = 0;
+            tap_diag("%s succeeded with a cap of %zu of %zu bytes", name, max, whole.len);
+        }
+        buf_free(&b);
+    }
+    tap_ok(all, "%s: every cap short of the %zu-byte result fails", name, whole.len);
+    buf_free(&whole);
+}
+
+static void test_escape_caps(void)
+{
+    /* Each kind of escape at least once: short, \u00XX, U+2028/9, and
+     * runs of plain bytes between them. */
+    const char hostile[] = "ab\"c\\\n\x01<d>&\xe2\x80\xa8" "e\xe2\x80\xa9'f";
+    every_short_cap_fails(escape_json_string, "escape_json_string", hostile, sizeof hostile - 1);
+    every_short_cap_fails(escape_html, "escape_html", hostile, sizeof hostile - 1);
 }
 
 static void test_utf8(void)
@@ -78,6 +149,9 @@ static void test_utf8(void)
         { "\xe4\xbd\xa0\xe5\xa5\xbd", 6, 1, "Chinese" },
         { "\xf0\x9f\x98\x80", 4, 1, "an emoji (4 bytes)" },
         { "\xf4\x8f\xbf\xbf", 4, 1, "U+10FFFF" },
+        { "\xf1\x80\x80\x80", 4, 1, "U+40000 (a lead byte F1..F3: any continuation)" },
+        { "\xee\x80\x80", 3, 1, "U+E000 (lead EE)" },
+        { "\xf3\xbf\xbf\xbf", 4, 1, "U+FFFFF" },
         { "\xef\xbb\xbf", 3, 1, "a BOM" },
         { "\xc0\xaf", 2, 0, "overlong /" },
         { "\xe0\x80\xaf", 3, 0, "overlong 3-byte" },
@@ -119,9 +193,21 @@ static void test_static_paths(void)
     }
     const char *bad[] = { "/..", "/../etc/passwd", "/a/../../b", "/%2e%2e/etc/passwd", "/%2E%2E%2Fetc%2Fpasswd",
                           "/..%2f..%2fetc", "/a\\..\\b", "/a%5c..%5cb", "/a%00.html", "/.hidden", "/a/./b",
-                          "//etc/passwd", "/a%zz", "/a%2", "/a%0a.html", "relative" };
+                          "//etc/passwd", "/a%zz", "/a%2", "/a%0a.html", "relative", "/a%7f.html", "/a%4z.html",
+                          "/a\x7f.html" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         tap_ok(static_resolve_path(bad[i], strlen(bad[i]), out, sizeof out) == -404, "path %s is refused", bad[i]);
+    /* Paths that do not fit the caller's buffer are refused, never cut. */
+    char longer[STATIC_PATH_MAX + 2];
+    memset(longer, 'a', sizeof longer);
+    longer[0] = '/';
+    tap_ok(static_resolve_path(longer, sizeof longer, out, sizeof out) == -404,
+           "a path longer than STATIC_PATH_MAX (%d) is refused", STATIC_PATH_MAX);
+    longer[sizeof out - 5] = '/';   /* a directory: its index.html does not fit */
+    tap_ok(static_resolve_path(longer, sizeof out - 4, out, sizeof out) == -404,
+           "a directory whose path + index.html passes STATIC_PATH_MAX is refused");
+    tap_ok(static_resolve_path("/a.html", 7, out, 4) == -404,
+           "an output buffer too small for index.html is refused");
     tap_ok(static_content_type("a.html") && strstr(static_content_type("a.html"), "text/html"), "html type");
     tap_ok(static_content_type("a.js") && strstr(static_content_type("a.js"), "javascript"), "js type");
     tap_ok(static_content_type("a.exe") == NULL && static_content_type("html") == NULL, "unknown types are not served");
@@ -136,12 +222,26 @@ static void test_buf(void)
     tap_ok(b.len == 6 && memcmp(b.data, "456789", 6) == 0, "consume keeps the rest in order");
     buf_free(&b);
     tap_ok(b.data == NULL && b.len == 0 && b.max == 10, "free gives the memory back and keeps the cap");
+
+    /* buf_printf formats text longer than its stack buffer in place. */
+    char word[301];
+    memset(word, 'w', 300);
+    word[300] = '\0';
+    struct buf big = { NULL, 0, 0, 1024 };
+    tap_ok(buf_printf(&big, "<%s>", word) == 0 && big.len == 302 && big.data[301] == '>',
+           "buf_printf: 302 formatted bytes, past its 256-byte stack buffer");
+    big.max = big.len + 100;
+    tap_ok(buf_printf(&big, "%s", word) == -1 && big.len == 302,
+           "and the same past the cap fails, nothing appended");
+    buf_free(&big);
 }
 
 int main(void)
 {
     test_hub();
+    test_hub_out_of_memory();
     test_escape();
+    test_escape_caps();
     test_utf8();
     test_static_paths();
     test_buf();

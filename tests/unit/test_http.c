@@ -127,6 +127,17 @@ static void test_versions_and_keepalive(void)
                "origin-form: the request's host is Host");
     }
     tap_ok(parse("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", &req) == 29, "one empty line before the request line is ignored");
+    {
+        static const char odd[] = "GET / HTTP/1.1\r\nHost: a\r\nX~^|`_Y: \tv\t \r\n\r\n";
+        size_t vlen;
+        const char *v;
+        tap_ok(parse(odd, &req) > 0 && (v = http_header_value(&req, "X~^|`_Y", &vlen)) != NULL
+               && vlen == 1 && v[0] == 'v',
+               "a field name of tchars ~ ^ | ` _, its value trimmed of tabs and spaces");
+        static const char resumed[] = "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        tap_ok(http_parse_request(resumed, sizeof resumed - 1, 1, &req) == (int)sizeof resumed - 1,
+               "resumed with last_len inside the skipped empty line");
+    }
 }
 
 static void test_refusals(void)
@@ -171,7 +182,30 @@ static void test_refusals(void)
     expect_status("GET / HTTP/1.0\r\nHost: a\"b\r\n\r\n", 400, "an invalid Host on HTTP/1.0");
     expect_status("GET http://a<b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "an absolute-form host that is no uri-host");
     expect_status("GET http://:80/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "an absolute-form authority with no host");
+    expect_status("GET / HTTP/1.1\r\nHost: [a/b]\r\n\r\n", 400, "an IP-literal with a character no IP-literal has");
+    expect_status("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400, "junk after an IP-literal");
+    expect_status("GET / HTTP/1.1\r\nHost: []\r\n\r\n", 400, "an empty IP-literal");
+    expect_status("GET / HTTP/1.1\r\nHost: a%4z\r\n\r\n", 400, "a percent escape with one hex digit");
+    expect_status("GET / HTTP/1.1\r\nHost: a%z4\r\n\r\n", 400, "a percent escape with none");
+    expect_status("GET / HTTP/1.1\r\nHost: a:8-\r\n\r\n", 400, "a port with a character below '0'");
     expect_status("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "junk after the version");
+    expect_status("GET / HTTP/!.1\r\nHost: a\r\n\r\n", 400, "a major version below '0'");
+    expect_status("GET / HTTP/1.!\r\nHost: a\r\n\r\n", 400, "a minor version below '0'");
+    expect_status("GET /x\r\nHost: a\r\n\r\n", 400, "a request line without a version");
+    expect_status("GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "DEL in the target");
+    expect_status("CONNECT * HTTP/1.1\r\nHost: a\r\n\r\n", 400, "the target * on a 7-letter method that is not OPTIONS");
+    expect_status("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "a bare LF as the first byte");
+    expect_status("\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+                  "five empty lines before the request line (four are skipped)");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n\tfolded\r\n\r\n", 400, "obs-fold with a tab");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", 400, "a header line of a name and no colon");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\n: v\r\n\r\n", 400, "a header line with no name");
+    expect_status("GET / HTTP/1.1\r\nHost: a\r\nX{Y: 1\r\n\r\n", 400, "'{' in a field name (no tchar)");
+    expect_status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip,\tchunked\r\n\r\n", 501,
+                  "a coding before chunked, after a tab");
+    expect_status("GET / HTTP/a.1\r\nHost: a\r\n\r\n", 400, "a major version that is no digit");
+    expect_status("GET / HTTP/1,1\r\nHost: a\r\n\r\n", 400, "no dot in the version");
+    expect_status("GET / HTTP/1.a\r\nHost: a\r\n\r\n", 400, "a minor version that is no digit");
     expect_status("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400, "not HTTP");
     expect_status("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces");
     expect_status("GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "a target that is no form of RFC 9112 section 3.2");
@@ -191,6 +225,14 @@ static void test_refusals(void)
     memset(big, 'a', sizeof big);
     memcpy(big, "GET /", 5);
     tap_ok(http_parse_request(big, sizeof big, 0, &req) == -414, "an endless request target -> 414");
+    /* A target just past HTTP_MAX_TARGET_BYTES in a request line that is
+     * not yet too long as a whole: the target's own limit answers. */
+    static const char rest[] = " HTTP/1.1\r\nHost: a\r\n\r\n";
+    size_t line = 4 + HTTP_MAX_TARGET_BYTES + 1;
+    memcpy(big + line, rest, sizeof rest - 1);
+    tap_ok(http_parse_request(big, line + sizeof rest - 1, 0, &req) == -414 && req.error_limit == HTTP_MAX_TARGET_BYTES,
+           "a target of HTTP_MAX_TARGET_BYTES + 1 -> 414 naming that limit (%s)", req.error ? req.error : "");
+    memset(big, 'a', sizeof big);
     memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
     tap_ok(http_parse_request(big, sizeof big, 0, &req) == -431, "an endless header section -> 431");
 
@@ -258,6 +300,50 @@ static void test_chunked(void)
             tap_ok(decode(bad[i], strlen(bad[i]), out, sizeof out, &out_len) == -400,
                    "malformed chunk-ext or trailer %zu -> 400", i);
     }
+    /* A quoted-string's escape needs a field character after the
+     * backslash (RFC 9110 section 5.6.4), and a quoted-string holds none
+     * of the characters a field may not (DEL). */
+    tap_ok(decode("5;a=\"x\\\x7f\"\r\nhello\r\n0\r\n\r\n", 23, out, sizeof out, &out_len) == -400,
+           "a backslash before DEL in a quoted extension value -> 400");
+    tap_ok(decode("5;a=\"x\x7f\"\r\nhello\r\n0\r\n\r\n", 22, out, sizeof out, &out_len) == -400,
+           "DEL in a quoted extension value -> 400");
+    tap_ok(decode("5\rX\nhello\r\n0\r\n\r\n", 17, out, sizeof out, &out_len) == -400,
+           "a bare CR in a chunk-size line -> 400");
+    tap_ok(decode("5\r\nhello\rX0\r\n\r\n", 15, out, sizeof out, &out_len) == -400,
+           "a CR not followed by LF after the data -> 400");
+    tap_ok(decode("5\r\nhello\r\n0\r\nX: a\x01\r\n\r\n", 23, out, sizeof out, &out_len) == -400,
+           "a control character in a trailer field -> 400");
+    tap_ok(decode("5;a=\"x\\\r\nhello\r\n0\r\n\r\n", 21, out, sizeof out, &out_len) == -400,
+           "a quoted extension value ending in a backslash -> 400");
+    /* The limits a chunked body is held to. */
+    {
+        static char line[400];
+        struct http_chunked st = { 0, 0, 0, 0 };
+        memset(line, '0', 300);                 /* 300 zeros and a 5: a size line of 301 bytes */
+        memcpy(line + 300, "5\r\nhello\r\n", 10);
+        tap_ok(http_decode_chunked(&st, line, 310, 64) == -400,
+               "a chunk-size line longer than 256 bytes -> 400, even with its CRLF");
+        struct http_chunked fresh = { 0, 0, 0, 0 };
+        tap_ok(http_decode_chunked(&fresh, line, 300, 64) == -400,
+               "and at once, before its CRLF has arrived");
+    }
+    tap_ok(decode("20\r\n12345678901234567890123456789012\r\n20\r\n", 42, out, 40, &out_len) == -413,
+           "chunks that together pass the cap -> 413 before the second is read");
+    {
+        static char body[6000];
+        struct http_chunked st = { 0, 0, 0, 0 };
+        size_t n = 0;
+        memcpy(body, "1\r\nx\r\n0\r\n", 9);
+        n = 9;
+        while (n < 4200) {          /* many short trailer fields, over 4096 bytes in all */
+            memcpy(body + n, "X-Long-Trailer: 0123456789\r\n", 28);
+            n += 28;
+        }
+        memcpy(body + n, "\r\n", 2);
+        n += 2;
+        tap_ok(http_decode_chunked(&st, body, n, 64) == -400,
+               "a trailer section over 4096 bytes in all -> 400");
+    }
 }
 
 static void test_helpers(void)
@@ -272,6 +358,12 @@ static void test_helpers(void)
     tap_ok(http_query_param(q, strlen(q), "nope", out, sizeof out) == -1, "an absent param");
     tap_ok(http_query_param("a=%00", 5, "a", out, sizeof out) == -2, "a decoded NUL is refused");
     tap_ok(http_query_param("a=%2B", 5, "a", out, sizeof out) == 1 && strcmp(out, "+") == 0, "%%2B stays a plus");
+    tap_ok(http_query_param("a=%4", 4, "a", out, sizeof out) == -2, "an escape cut short at the end is refused");
+    tap_ok(http_query_param("a=%4z", 5, "a", out, sizeof out) == -2, "an escape with one hex digit is refused");
+    tap_ok(http_query_param("a=", 2, "a", out, 0) == -2, "no room even for the NUL: refused, nothing written");
+    tap_ok(http_percent_decode("a%20b", 5, out, sizeof out) == 3 && strcmp(out, "a b") == 0
+           && http_percent_decode("a+b", 3, out, sizeof out) == 3 && strcmp(out, "a+b") == 0,
+           "a path is percent-decoded with '+' left as it is");
 
     uint64_t v;
     tap_ok(http_parse_u64("18446744073", 11, &v) == 0 && v == 18446744073ULL, "u64 parses");
@@ -279,9 +371,12 @@ static void test_helpers(void)
            && http_parse_u64("-1", 2, &v) != 0 && http_parse_u64("99999999999999999999", 20, &v) != 0,
            "u64 refuses empty, junk, signs and overflow");
 
-    const char *good[] = { "http://localhost:3000", "http://127.0.0.1", "https://a-b.example.com:8443", "http://[::1]:3000" };
+    const char *good[] = { "http://localhost:3000", "http://127.0.0.1", "https://a-b.example.com:8443", "http://[::1]:3000",
+                           "http://EXAMPLE.Org:80", "http://[::ffff:127.0.0.1]", "https://x9" };
     const char *bad[] = { "*", "null", "http://", "http://a/b", "http://a:", "http://a:123456", "http://a:65536", "http://a:99999", "javascript:alert(1)",
-                          "http://a\"b", "http://u@a", "http://a b", "ftp://a", "http://a:3000/index.html" };
+                          "http://a\"b", "http://u@a", "http://a b", "ftp://a", "http://a:3000/index.html",
+                          "http://[]", "http://[::1", "http://[::1]x", "http://:80", "http://a:8x", "http://a:8-",
+                          "http://[::1x]" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         tap_ok(http_origin_is_valid(good[i], strlen(good[i])), "origin %s is valid", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -377,6 +472,7 @@ static void test_status_texts(void)
         }
     }
     tap_ok(all, "every status the server sends has a reason phrase");
+    tap_ok(strcmp(http_status_text(299), "Unknown") == 0, "a status it never sends reads Unknown");
     tap_ok(strcmp(http_status_text(429), "Too Many Requests") == 0, "429 Too Many Requests");
 }
 

@@ -64,10 +64,17 @@ static void test_script(void)
            "an origin cannot close the script either");
     buf_free(&b);
 
-    struct buf tiny = { NULL, 0, 0, 40 };
-    tap_ok(iframe_render_script(&tiny, json, sizeof json - 1, origin, sizeof origin - 1) == -1,
-           "a full buffer is refused");
-    buf_free(&tiny);
+    /* At every cap short of the whole script it fails, never a cut
+     * script whose </script> is missing. */
+    int all = iframe_render_script(&b, json, sizeof json - 1, origin, sizeof origin - 1) == 0;
+    size_t whole = b.len;
+    buf_free(&b);
+    for (size_t max = 0; all && max < whole; max++) {
+        struct buf tiny = { NULL, 0, 0, max };
+        all = iframe_render_script(&tiny, json, sizeof json - 1, origin, sizeof origin - 1) == -1;
+        buf_free(&tiny);
+    }
+    tap_ok(all, "a script fails at every cap short of its %zu bytes", whole);
 }
 
 /* Messages that try every way out of a <script> element and out of a

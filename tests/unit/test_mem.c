@@ -31,6 +31,11 @@ int main(void)
            "the second allocation from then on fails, and only that one");
     mem_free(first);
     mem_free(third);
+    mem_fail_at(1);
+    mem_fail_at(0);
+    first = mem_alloc(8);
+    tap_ok(first != NULL, "mem_fail_at(0) disarms a failure armed before");
+    mem_free(first);
 #else
     tap_ok(mem_fail_at(1) == -1 && (p = mem_alloc(8)) != NULL,
            "a normal build has no failure to arm: allocations go on");

@@ -22,7 +22,7 @@ static void test_callbacks(void)
     };
     static const char *const bad[] = {
         "", "1a", "a.", ".a", "a..b", "a.1b", "alert(1)", "a b", "a;b",
-        "a-b", "a[0]", "a'b", "a\"b", "</script>", "a\nb", "a/**/", "\xc3\xa9",
+        "a-b", "a[0]", "a'b", "a\"b", "</script>", "a\nb", "a/**/", "\xc3\xa9", "a{", "a@",
         "x2345678901234567890123456789012345678901234567890123456789012345" /* 65 */
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
@@ -57,6 +57,7 @@ static void test_query(void)
     tap_ok(parse("after=-1", &q, &error) == -1 && strstr(error, "after") != NULL,
            "after=-1 is refused, naming after");
     tap_ok(parse("after=1x", &q, &error) == -1, "after=1x is refused");
+    tap_ok(parse("type=all", &q, &error) == 0 && q.types == POLL_TYPE_ALL, "type=all: every type");
     tap_ok(parse("after=", &q, &error) == -1, "after= (empty) is refused");
     tap_ok(parse("after=%zz", &q, &error) == -1, "a bad percent escape is refused");
     tap_ok(parse("type=message", &q, &error) == 0 && q.types == POLL_TYPE_MESSAGE, "type=message");
@@ -105,6 +106,12 @@ static void test_iframe_origin(void)
            && poll_iframe_origin(&q, &req, out, sizeof out) == 0
            && strcmp(out, "http://127.0.0.1:4000") == 0,
            "absolute-form: the default origin is the target's host, not Host (RFC 9112 3.2.2)");
+    parse("origin=https://example.org", &q, &error);
+    tap_ok(poll_iframe_origin(&q, &req, out, sizeof "https://example.org" - 1) == -1,
+           "an origin= that does not fit the caller's buffer is refused, not cut");
+    parse("", &q, &error);
+    tap_ok(poll_iframe_origin(&q, &req, out, sizeof "http://127.0.0.1:4000" - 1) == -1,
+           "a default origin that does not fit is refused, not cut");
 }
 
 /* Render q in JSON form into a static string. */
@@ -239,6 +246,53 @@ static void test_forms(void)
     hub_reset();
 }
 
+/* An answer rendered into a buffer whose cap is any size short of the
+ * whole fails (-1), never a cut answer that would parse as a shorter
+ * one: checked at every cap from 0 to the answer's length, in each
+ * form, with each of "missed" and "reset".  The "more" answer is nearly
+ * POLL_ANSWER_MAX_BYTES: its caps are checked from its last event on. */
+static int short_caps_fail(enum poll_form form, const char *query, const char *origin,
+                           size_t from_end)
+{
+    struct poll_query q;
+    struct poll_answer a;
+    const char *error;
+    struct buf whole = { NULL, 0, 0, 2 * POLL_ANSWER_MAX_BYTES };
+    int all = parse(query, &q, &error) == 0 && poll_render(&whole, form, &q, origin, &a) == 0;
+    size_t first = from_end != 0 && whole.len > from_end ? whole.len - from_end : 0;
+    for (size_t max = first; all && max < whole.len; max++) {
+        struct buf b = { NULL, 0, 0, max };
+        if (poll_render(&b, form, &q, origin, &a) != -1) {
+            all = 0;
+            tap_diag("form %d, %s: rendered with a cap of %zu of %zu", (int)form, query, max, whole.len);
+        }
+        buf_free(&b);
+    }
+    buf_free(&whole);
+    return all;
+}
+
+static void test_render_caps(void)
+{
+    static char big[HUB_MESSAGE_MAX_BYTES + 1];
+    hub_reset();
+    for (int i = 0; i < HUB_RING_SIZE + 2; i++)
+        publish(i % 2 ? HUB_EVENT_TIME : HUB_EVENT_MESSAGE, "m<");
+    int all = short_caps_fail(POLL_FORM_JSON, "after=0", "", 0)            /* missed, many events */
+              && short_caps_fail(POLL_FORM_JSON, "after=99999", "", 0)     /* reset */
+              && short_caps_fail(POLL_FORM_JSON, "type=all", "", 0)        /* the newest only */
+              && short_caps_fail(POLL_FORM_IFRAME, "after=1030", "http://a:1", 0)
+              && short_caps_fail(POLL_FORM_JSONP, "after=1030&callback=cb", "", 0);
+    tap_ok(all, "every poll answer form fails at every cap short of its length");
+    memset(big, 'b', HUB_MESSAGE_MAX_BYTES);
+    hub_reset();
+    for (int i = 0; i < 16; i++)
+        hub_publish(HUB_EVENT_MESSAGE, big, HUB_MESSAGE_MAX_BYTES);
+    tap_ok(short_caps_fail(POLL_FORM_JSON, "after=0", "", HUB_MESSAGE_MAX_BYTES + 64),
+           "and so does an answer cut at POLL_ANSWER_MAX_BYTES, saying more:true");
+    hub_reset();
+}
+
 static void test_tasks(void)
 {
     static struct poll_task_table t;
@@ -272,6 +326,7 @@ int main(void)
     test_iframe_origin();
     test_render();
     test_forms();
+    test_render_caps();
     test_tasks();
     return tap_done();
 }

@@ -285,6 +285,26 @@ static void test_comment(void)
     buf_free(&b);
 }
 
+/* An event or comment formatted into a buffer whose cap is any size
+ * short of the whole fails (-1): never a cut event, which a parser would
+ * read as a different one.  Every cap from 0 up is tried. */
+static void test_caps(void)
+{
+    struct buf whole = { NULL, 0, 0, 1024 };
+    int all = sse_format_event(&whole, "testEvent", 1, 42, "a\nb\r\nc", 6) == 0;
+    for (size_t max = 0; all && max < whole.len; max++) {
+        struct buf b = { NULL, 0, 0, max };
+        all = sse_format_event(&b, "testEvent", 1, 42, "a\nb\r\nc", 6) == -1;
+        buf_free(&b);
+    }
+    tap_ok(all, "an event fails at every cap short of its %zu bytes", whole.len);
+    buf_free(&whole);
+    struct buf small = { NULL, 0, 0, 13 };
+    tap_ok(sse_format_comment(&small, "keep-alive") == -1 && small.len == 0,
+           "a comment one byte past the cap fails, nothing written");
+    buf_free(&small);
+}
+
 static void test_cursor(void)
 {
     uint64_t id = 99;
@@ -298,6 +318,7 @@ static void test_cursor(void)
     tap_ok(sse_parse_cursor("testId", 6, &id) == SSE_CURSOR_INVALID,
            "the article's testId is not ours");
     tap_ok(sse_parse_cursor("-1", 2, &id) == SSE_CURSOR_INVALID, "negative");
+    tap_ok(sse_parse_cursor("8\t", 2, &id) == SSE_CURSOR_ID && id == 8, "a trailing tab ignored");
     tap_ok(sse_parse_cursor("+1", 2, &id) == SSE_CURSOR_INVALID, "plus sign");
     tap_ok(sse_parse_cursor("1 2", 3, &id) == SSE_CURSOR_INVALID, "inner space");
     tap_ok(sse_parse_cursor("0x10", 4, &id) == SSE_CURSOR_INVALID, "hex");
@@ -319,6 +340,7 @@ int main(void)
     test_round_trips();
     test_article_stream();
     test_comment();
+    test_caps();
     test_cursor();
     return tap_done();
 }

@@ -2,7 +2,7 @@
  * test_wire.c - the wire view's ring (wire.c): it keeps exactly the last
  * WIRE_RING_BYTES bytes in order, never more, whatever the writes; it
  * knows which connection wrote which run; its JSON has the shape the
- * pages decode.
+ * pages decode, and is whole or not rendered at all.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,6 +109,16 @@ int main(void)
            "with more runs than remembered, an unknown first run fills the gap");
     tap_ok(strstr(b.data, "[{\"conn\":0,") != NULL && strstr(b.data, "\"cut\":true") != NULL,
            "it is labelled conn 0, cut");
+    /* Rendered into a buffer whose cap is any size short of the whole,
+     * the JSON fails (-1): never a cut answer the page would misread. */
+    size_t whole = b.len - 1;
+    int all = 1;
+    for (size_t max = 0; all && max < whole; max++) {
+        struct buf small = { NULL, 0, 0, max };
+        all = wire_ring_json(&ring, &small) == -1;
+        buf_free(&small);
+    }
+    tap_ok(all, "the JSON fails at every cap short of its %zu bytes", whole);
     buf_free(&b);
 
     /* One write larger than the ring keeps its last bytes. */

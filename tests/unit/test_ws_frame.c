@@ -237,6 +237,11 @@ static void test_handshake(void)
     const char *p = ws_select_protocol(&req, ours);
     tap_ok(p != NULL && strcmp(p, "echo") == 0, "selects echo from a list over two fields");
     tap_ok(ws_select_protocol(&req, none) == NULL, "selects none when nothing matches");
+    static const char lookalike[] = "GET / HTTP/1.1\r\n" GOOD_HEADERS
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocox: echo\r\n\r\n";
+    http_parse_request(lookalike, strlen(lookalike), 0, &req);
+    tap_ok(ws_select_protocol(&req, ours) == NULL,
+           "a field whose name only looks like Sec-WebSocket-Protocol is not read");
 }
 
 int main(void)
