@@ -3,7 +3,25 @@
 // Showing events, the publish box, the request counter and the retry
 // delay.  Everything that comes from the server is shown with
 // textContent, never innerHTML: a message is text, whatever it contains.
+// What the pages write for the reader is in both languages: a key of
+// I18N's table (i18n.js, loaded first), written with I18N.both() so that
+// the language toggle switches it without re-rendering.  An event's line
+// is data and stays as it came (data-no-i18n).
 'use strict';
+
+I18N.add({
+  'poll.missed': {
+    en: "({n} events left the server's ring before this poll: missed)",
+    zh: '（这次轮询之前，已有 {n} 个事件被挤出服务端的环形缓冲区：丢失）',
+  },
+  'poll.reset': {
+    en: '(the server restarted: cursor reset)',
+    zh: '（服务端重启过：游标已重置）',
+  },
+  'poll.publishFailed': { en: 'publish failed: {msg}', zh: '发布失败：{msg}' },
+  'poll.ok': { en: 'ok, last id {id}', zh: '正常，最新 id 为 {id}' },
+  'poll.retry': { en: 'error: {msg}; retrying in {s} s', zh: '出错：{msg}；{s} 秒后重试' },
+});
 
 const PollCommon = (() => {
   const MAX_SHOWN = 200;          // lines kept in #display-div
@@ -22,10 +40,17 @@ const PollCommon = (() => {
     return box && box.checked ? 'all' : 'message';
   }
 
-  function line(text, className) {
+  // One line at the top of #display-div: an event (data: its text as it
+  // came) or a note for the reader (a key of the table, both languages).
+  function line(content, className) {
     const div = document.getElementById('display-div');
     const p = document.createElement('p');
-    p.textContent = text;
+    if (typeof content === 'string') {
+      p.textContent = content;
+      p.dataset.noI18n = '';
+    } else {
+      p.append(content);
+    }
     if (className) p.className = className;
     div.prepend(p);
     while (div.childElementCount > MAX_SHOWN) div.lastElementChild.remove();
@@ -33,8 +58,8 @@ const PollCommon = (() => {
 
   // Show one answer: {"events":[...],"last":M,"missed"?,"reset"?,"more"?}
   function show(data) {
-    if (data.missed) line(`(${data.missed} events left the server's ring before this poll: missed)`, 'note');
-    if (data.reset) line('(the server restarted: cursor reset)', 'note');
+    if (data.missed) line(I18N.both('poll.missed', { n: data.missed }), 'note');
+    if (data.reset) line(I18N.both('poll.reset'), 'note');
     for (const ev of data.events) {
       if (typeof Fault !== 'undefined') Fault.seen(ev);   // the fault buttons count repeats and probes
       if (ev.type === 'time') {
@@ -45,8 +70,9 @@ const PollCommon = (() => {
     }
   }
 
-  function status(text) {
-    document.getElementById('status').textContent = text;
+  // The status line: a key of the table and its parameters.
+  function status(key, params) {
+    document.getElementById('status').replaceChildren(I18N.both(key, params));
   }
 
   let requests = 0;
@@ -72,7 +98,7 @@ const PollCommon = (() => {
         if (!res.ok) throw new Error(await res.text());
         input.value = '';
       } catch (err) {
-        line(`publish failed: ${err.message}`, 'error');
+        line(I18N.both('poll.publishFailed', { msg: err.message }), 'error');
       }
     });
   }
