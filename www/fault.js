@@ -18,8 +18,9 @@
 //     cutLabel   the cut button's label, a pair { en, zh } (or a Node)
 //   Fault.seen(ev)   pages call this for every event {id, data} they receive.
 //
-// Everything is shown with textContent.  Load wire.js first: the panel is
-// built with its el() and addStyle().
+// Everything is shown with textContent, in Chinese and English (i18n.js:
+// each line a pair of spans the page's language rule switches).  Load
+// wire.js first: the panel is built with its el() and addStyle().
 'use strict';
 
 const Fault = (() => {
@@ -61,20 +62,57 @@ const Fault = (() => {
     }
     return out;
   }
+  I18N.add({
+    'fault.summary': { en: 'fault buttons: break the connection on purpose, watch the server and the page recover',
+                       zh: '故障按钮：故意弄断连接，看服务端和页面怎样恢复' },
+    'fault.idle': { en: 'press a button', zh: '按一个按钮试试' },
+    'fault.failed': { en: 'failed: {why}', zh: '失败：{why}' },
+    'fault.cut': { en: 'cut the connection mid-stream', zh: '在传输中途切断连接' },
+    'fault.cut-at': { en: 'cut at {time}', zh: '{time} 切断' },
+    'fault.probe': { en: 'while cut off, published "{probe}" as event #{id}', zh: '断开期间发布了 "{probe}"，事件 #{id}' },
+    'fault.reconnected': { en: 'reconnected', zh: '已重新连接' },
+    'fault.no-drop': { en: 'the server dropped no connection (/stats "dropped" unchanged)',
+                       zh: '服务端没有断开任何连接（/stats 的 "dropped" 没有变化）' },
+    'fault.dropped': { en: 'the server dropped: {parts}', zh: '服务端断开了连接：{parts}' },
+    'fault.last-drop': { en: '; last_drop: reason "{reason}", technique "{technique}", connection #{conn}, after it had been open {s} s',
+                         zh: '；last_drop：原因 "{reason}"，技术 "{technique}"，连接 #{conn}，断开前已打开 {s} 秒' },
+    'fault.once': { en: 'event #{id} arrived once after the reconnection: resumed without loss ({s} s after the cut)',
+                    zh: '事件 #{id} 在重连后到达了一次：从游标处续上，没有丢失（切断后 {s} 秒）' },
+    'fault.lost-resumes': { en: 'event #{id} never arrived: lost (unexpected: this technique resumes)',
+                            zh: '事件 #{id} 始终没有到达：丢失了（不该如此：这种技术会从游标处续上）' },
+    'fault.lost': { en: 'event #{id} never arrived: lost (this technique does not resume: it starts again from the live stream)',
+                    zh: '事件 #{id} 始终没有到达：丢失了（这种技术不会续传：重连后从实时流重新开始）' },
+    'fault.repeated': { en: 'event #{id} arrived {n} times: repeated', zh: '事件 #{id} 到达了 {n} 次：重复了' },
+    'fault.repeats': { en: 'events repeated on this page since the cut: {n}', zh: '切断以来本页收到的重复事件：{n}' },
+    'fault.stall': { en: 'stop reading (become a slow consumer)', zh: '停止读取（变成慢消费者）' },
+    'fault.stall-open': { en: 'opened {url} with fetch() (HTTP {status}) and never read its body',
+                          zh: '用 fetch() 打开 {url}（HTTP {status}），但从不读取响应体' },
+    'fault.burst': { en: 'published {n} messages of {bytes} bytes (every client of every technique got them)',
+                     zh: '发布了 {n} 条消息，每条 {bytes} 字节（所有技术的所有客户端都会收到）' },
+    'fault.no-slow': { en: 'no slow_consumer drop: the browser kept reading this response although the page never read it (see the note below)',
+                       zh: '没有出现 slow_consumer 断开：页面从不读取这个响应，浏览器却一直替它读（见下面的说明）' },
+  });
+
   function describeDrops(before, after) {
     const d = dropDelta(before, after);
     const parts = Object.entries(d).map(([k, v]) => `${k} +${v}`);
     const ld = after.last_drop;
     const lastNew = ld && JSON.stringify(ld) !== JSON.stringify(before.last_drop);
-    return {
-      delta: d,
-      text: parts.length === 0
-        ? 'the server dropped no connection (/stats "dropped" unchanged)'
-        : `the server dropped: ${parts.join(', ')}` +
-          (lastNew ? `; last_drop: reason "${ld.reason}", technique "${ld.technique}", connection #${ld.conn}, after it had been open ${(ld.after_ms / 1000).toFixed(1)} s` : ''),
-      last: lastNew ? ld : null,
-    };
+    const text = document.createDocumentFragment();
+    if (parts.length === 0) {
+      text.append(I18N.both('fault.no-drop'));
+    } else {
+      text.append(I18N.both('fault.dropped', { parts: parts.join(', ') }));
+      if (lastNew) {
+        text.append(I18N.both('fault.last-drop', { reason: ld.reason, technique: ld.technique, conn: ld.conn,
+                                                   s: (ld.after_ms / 1000).toFixed(1) }));
+      }
+    }
+    return { delta: d, text, last: lastNew ? ld : null };
   }
+
+  // The time of day as 15:04:05, the same in both languages.
+  const clock = () => new Date().toTimeString().slice(0, 8);
 
   // The panel is built with wire.js's helpers (every page loads it first).
   const { el, addStyle } = Wire;
@@ -91,13 +129,14 @@ const Fault = (() => {
     const details = el('details', 'faults');
     details.dataset.tech = tech;
     details.open = true;
-    details.append(el('summary', null, '故障按钮 · fault buttons: break it on purpose, watch the server and the page recover'));
+    details.append(el('summary', null, I18N.both('fault.summary')));
     const bar = el('p');
-    const result = el('div', 'result', 'press a button');
+    const result = el('div', 'result', I18N.both('fault.idle'));
     result.setAttribute('aria-live', 'polite');
     const lines = [];
-    const say = (text, cls) => {
-      const line = el('div', cls, text);
+    // text: a string key of the table above (with params), or a Node.
+    const say = (text, cls, params) => {
+      const line = el('div', cls, typeof text === 'string' ? I18N.both(text, params) : text);
       lines.push(line);
       result.append(line);
     };
@@ -107,13 +146,13 @@ const Fault = (() => {
       busy = true;
       result.replaceChildren();
       result.dataset.done = '';
-      try { await fn(); } catch (e) { say(`failed: ${e.message}`, 'bad'); }
+      try { await fn(); } catch (e) { say('fault.failed', 'bad', { why: e.message }); }
       result.dataset.done = '1';
       busy = false;
     };
 
     if (cut) {
-      const b = el('button', null, cutLabel || 'cut the connection mid-stream');
+      const b = el('button', null, cutLabel || I18N.both('fault.cut'));
       b.type = 'button';
       b.className = 'fault-cut';
       b.addEventListener('click', guard(async () => {
@@ -121,7 +160,7 @@ const Fault = (() => {
         const t0 = performance.now();
         const repeatsBefore = repeats;
         await cut();
-        say(`cut at ${new Date().toLocaleTimeString()}`);
+        say('fault.cut-at', null, { time: clock() });
         if (!useProbe) {
           await sleep(RECONNECT_AFTER_MS);
           const after = await stats();
@@ -132,12 +171,13 @@ const Fault = (() => {
           return;
         }
         await sleep(PROBE_GAP_MS);
-        const probe = `fault probe ${Math.random().toString(36).slice(2, 10)}`;
+        // One token, so it reads as data in either language's text.
+        const probe = `fault-probe-${Math.random().toString(36).slice(2, 10)}`;
         probes.set(probe, 0);
         const id = await publish(probe);
-        say(`while cut off, published "${probe}" as event #${id}`);
+        say('fault.probe', null, { probe, id });
         await sleep(RECONNECT_AFTER_MS);
-        if (reconnect) { await reconnect(); say('reconnected'); }
+        if (reconnect) { await reconnect(); say('fault.reconnected'); }
         const end = performance.now() + PROBE_WAIT_MS;
         while (probes.get(probe) === 0 && performance.now() < end) await sleep(100);
         await sleep(300);                          // a repeat would come right behind
@@ -146,10 +186,10 @@ const Fault = (() => {
         say(drops.text);
         const n = probes.get(probe);
         const took = ((performance.now() - t0) / 1000).toFixed(1);
-        if (n === 1) say(`event #${id} arrived once after the reconnection: resumed without loss (${took} s after the cut)`, 'good');
-        else if (n === 0) say(`event #${id} never arrived: lost${resumes ? ' (unexpected: this technique resumes)' : ' (this technique does not resume: it starts again from the live stream)'}`, resumes ? 'bad' : 'bad');
-        else say(`event #${id} arrived ${n} times: repeated`, 'bad');
-        say(`events repeated on this page since the cut: ${repeats - repeatsBefore}`, repeats === repeatsBefore ? 'good' : 'bad');
+        if (n === 1) say('fault.once', 'good', { id, s: took });
+        else if (n === 0) say(resumes ? 'fault.lost-resumes' : 'fault.lost', 'bad', { id });
+        else say('fault.repeated', 'bad', { id, n });
+        say('fault.repeats', repeats === repeatsBefore ? 'good' : 'bad', { n: repeats - repeatsBefore });
         result.dataset.probe = String(n);
         result.dataset.drops = JSON.stringify(drops.delta);
         result.dataset.lastDrop = drops.last ? JSON.stringify(drops.last) : '';
@@ -158,7 +198,7 @@ const Fault = (() => {
     }
 
     if (stall) {
-      const b = el('button', null, 'stop reading (become a slow consumer)');
+      const b = el('button', null, I18N.both('fault.stall'));
       b.type = 'button';
       b.className = 'fault-stall';
       b.addEventListener('click', guard(async () => {
@@ -167,7 +207,7 @@ const Fault = (() => {
         // the browser's buffers fill, then TCP's, then the server's.
         const ctl = new AbortController();
         const stuck = await fetch(stall, { cache: 'no-store', signal: ctl.signal });
-        say(`opened ${stall} with fetch() (HTTP ${stuck.status}) and never read its body`);
+        say('fault.stall-open', null, { url: stall, status: stuck.status });
         const big = '<\n'.repeat(BURST_BYTES);
         let sent = 0, now = before;
         for (; sent < BURST_MAX; sent++) {
@@ -178,11 +218,11 @@ const Fault = (() => {
           }
         }
         now = await stats();
-        say(`published ${sent} messages of ${big.length} bytes (every client of every technique got them)`);
+        say('fault.burst', null, { n: sent, bytes: big.length });
         const drops = describeDrops(before, now);
         say(drops.text, Object.keys(drops.delta).length ? 'good' : 'bad');
         if (!drops.delta.slow_consumer)
-          say('no slow_consumer drop: the browser kept reading this response although the page never read it (see the note below)');
+          say('fault.no-slow');
         ctl.abort();                               // let the stuck connection go
         result.dataset.drops = JSON.stringify(drops.delta);
         result.dataset.lastDrop = drops.last ? JSON.stringify(drops.last) : '';

@@ -101,6 +101,10 @@
   style.textContent =
     'html[lang="zh-CN"] [lang="en"]:not(html),\n' +
     'html[lang="en"] [lang="zh-CN"]:not(html):not([data-article]) { display: none !important; }\n' +
+    // Room above each page's first line for the toggle, so it covers
+    // nothing before the reader scrolls (html body: above a page's own
+    // body padding).
+    'html body { padding-top: 1.5rem; }\n' +
     '#lang-toggle { position: fixed; top: 0; right: 0; z-index: 2147483000; margin: 0; padding: .1rem .45rem;' +
     ' font: 12px/1.6 system-ui, "Noto Sans CJK SC", "WenQuanYi Zen Hei", sans-serif; color: #555;' +
     ' background: rgba(255, 255, 255, .92); border: 1px solid #ddd; border-top: 0; border-right: 0; border-radius: 0 0 0 4px; }\n' +

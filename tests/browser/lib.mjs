@@ -169,6 +169,16 @@ export const FIREFOX_PREFS = {
   'browser.region.network.url': '',
   'extensions.blocklist.enabled': false,
 };
+// The reader's language (issue 14: every page is in Chinese and English,
+// chosen by ?lang=, else the choice stored by the page's toggle, else
+// navigator.languages).  Every browser starts as an English one with a
+// fresh profile, so a page opens in English unless the test asks
+// otherwise: ?lang=zh in the URL, a click on #lang-zh, or a browser
+// launched as a Chinese one, launch({ lang: 'zh-CN' }) or
+// run(body, { lang: 'zh-CN' }).  Set explicitly, not taken from the
+// machine: Chromium follows $LANG, and a test must not change with it.
+export const DEFAULT_LANG = 'en-US';
+
 // TIME_SCALE stretches both for a slow server (make test-valgrind sets 3);
 // it never shortens them.
 const TIME_SCALE = Math.max(1, Number(env.TIME_SCALE) || 1);
@@ -176,23 +186,29 @@ const DEFAULT_TIMEOUT_MS = 60000 * TIME_SCALE;   // the whole script, browser in
 const ACTION_TIMEOUT_MS = 10000 * TIME_SCALE;    // one goto / waitFor / click
 const VIEWPORT = { width: 1024, height: 768 };
 
-function launchOptions(userDataDir) {
+// The browser's language is what navigator.languages reports: Chromium
+// needs --accept-lang for it (--lang alone leaves headless Chromium in
+// en-US), Firefox the pref behind its language settings.
+function launchOptions(userDataDir, lang) {
   const common = { headless: true, userDataDir, defaultViewport: VIEWPORT, timeout: 30000 };
   if (ENGINE === 'firefox') {
-    return { ...common, browser: 'firefox', executablePath: FIREFOX, extraPrefsFirefox: FIREFOX_PREFS };
+    return { ...common, browser: 'firefox', executablePath: FIREFOX,
+             extraPrefsFirefox: { ...FIREFOX_PREFS, 'intl.accept_languages': lang } };
   }
-  return { ...common, browser: 'chrome', executablePath: CHROMIUM, args: CHROMIUM_ARGS };
+  return { ...common, browser: 'chrome', executablePath: CHROMIUM,
+           args: [...CHROMIUM_ARGS, `--lang=${lang}`, `--accept-lang=${lang}`] };
 }
 
-// Launch ENGINE with a fresh profile in a temp dir.  Returns
+// Launch ENGINE with a fresh profile in a temp dir, as a browser whose
+// language is lang (default DEFAULT_LANG).  Returns
 // { browser, userDataDir, newPage, close }; newPage() gives a wrapped page
 // (below).  run() does this for you.
-export async function launch() {
+export async function launch({ lang = DEFAULT_LANG } = {}) {
   if (!ENGINES.includes(ENGINE)) throw new Bail(`BROWSER=${ENGINE}: the engines are ${ENGINES.join(', ')}`);
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), `rt-${ENGINE}-`));
   let browser;
   try {
-    browser = await puppeteer.launch(launchOptions(userDataDir));
+    browser = await puppeteer.launch(launchOptions(userDataDir, lang));
   } catch (e) {
     fs.rmSync(userDataDir, { recursive: true, force: true });
     throw e;
@@ -244,6 +260,14 @@ class Page {
   async goto(url, { waitUntil = 'load', timeout } = {}) {
     const options = timeout ? { timeout } : {};
     const res = await this.raw.goto(url, { ...options, waitUntil: 'domcontentloaded' });
+    if (waitUntil === 'load') {
+      await this.raw.waitForFunction(() => document.readyState === 'complete', { ...options, polling: 50 });
+    }
+    return res;
+  }
+  async reload({ waitUntil = 'load', timeout } = {}) {
+    const options = timeout ? { timeout } : {};
+    const res = await this.raw.reload({ ...options, waitUntil: 'domcontentloaded' });
     if (waitUntil === 'load') {
       await this.raw.waitForFunction(() => document.readyState === 'complete', { ...options, polling: 50 });
     }
@@ -430,8 +454,8 @@ function finish(code) {
 // Run a browser test body in ENGINE, then clean up and exit.  The body gets
 //   { engine, newPage, screenshot, noErrors, pageErrors }
 // newPage() opens a page (in a window of its own) whose errors are
-// collected.
-export async function run(body, { timeout = Number(env.BROWSER_TEST_TIMEOUT) || DEFAULT_TIMEOUT_MS } = {}) {
+// collected.  lang: the browser's language (DEFAULT_LANG, English).
+export async function run(body, { timeout = Number(env.BROWSER_TEST_TIMEOUT) || DEFAULT_TIMEOUT_MS, lang = DEFAULT_LANG } = {}) {
   if (!BASE) {
     console.log('Bail out! BASE (or PORT) is not set: run me from a tests/*.t wrapper');
     process.exit(2);
@@ -448,8 +472,8 @@ export async function run(body, { timeout = Number(env.BROWSER_TEST_TIMEOUT) || 
 
   let code = 0;
   try {
-    browser = await launch();
-    diag(`${ENGINE}: ${await browser.browser.version()}`);
+    browser = await launch({ lang });
+    diag(`${ENGINE}: ${await browser.browser.version()}, language ${lang}`);
     const newPage = async () => {
       const page = await browser.newPage();
       watchErrors(page);
