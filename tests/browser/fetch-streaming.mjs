@@ -55,7 +55,7 @@ async function fault(page, cls, ms = 30000) {
 const shownMessages = (page) => page.$$eval('#log li[data-id]', (lis) =>
   lis.map((li) => ({ id: Number(li.dataset.id), text: li.querySelector('.text').textContent })));
 
-await run(async ({ newPage, screenshot, noErrors }) => {
+await run(async ({ newPage, screenshot, noErrors, engine }) => {
   const page = await newPage();
   const res = await page.goto(`${BASE}/fetch-streaming.html`);
   is(res && res.status(), 200, 'the page loads');
@@ -178,9 +178,17 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   is(r.last && r.last.technique, 'fetch_stream', 'cut: last_drop names fetch_stream');
   like(r.text, /repeated on this page since the cut: 0/, 'cut: nothing repeated');
   r = await fault(page, 'fault-stall', 90000);
-  ok(r.drops.slow_consumer >= 1, 'stop reading: the stuck reader is dropped as a slow_consumer');
-  is(r.last && r.last.technique, 'fetch_stream', '... and last_drop names fetch_stream');
-  if (!r.drops.slow_consumer) diag(r.text);
+  if (engine === 'firefox') {
+    // Firefox reads a response on into memory whether the page reads it
+    // or not (tests/94-browser-wire-fault.t shows the same for the
+    // forever frame): the server sees a fast reader and drops nobody.
+    is(JSON.stringify(r.drops), '{}', 'stop reading, Firefox: no drop (it keeps reading the unread response)');
+    like(r.text, /no slow_consumer drop: the browser kept reading/, '... and the page says so');
+  } else {
+    ok(r.drops.slow_consumer >= 1, 'stop reading, Chromium: the stuck reader is dropped as a slow_consumer');
+    is(r.last && r.last.technique, 'fetch_stream', '... and last_drop names fetch_stream');
+    if (!r.drops.slow_consumer) diag(r.text);
+  }
   await screenshot(page, 'fetch-streaming-faults');
   const after = await stats();
   ok(after.connections.fetch_stream >= 1, 'the page\'s own stream survived the stuck one being dropped');

@@ -54,7 +54,7 @@ const HOSTILE = [
   '中文 😀',
 ];
 
-await run(async ({ newPage, screenshot, noErrors }) => {
+await run(async ({ newPage, screenshot, noErrors, engine }) => {
   const page = await newPage();
   const res = await page.goto(`${BASE}/xhr-streaming.html`);
   is(res && res.status(), 200, 'the page loads');
@@ -143,9 +143,17 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   ok(r.drops.peer_closed >= 1, 'cut: the server dropped the stream as peer_closed');
   is(r.last && r.last.technique, 'xhr_stream', 'cut: last_drop names xhr_stream');
   r = await fault(page, 'fault-stall', 90000);
-  ok(r.drops.slow_consumer >= 1, 'stop reading (limit=16777216): the stuck reader is dropped as a slow_consumer');
-  is(r.last && r.last.technique, 'xhr_stream', '... and last_drop names xhr_stream');
-  if (!r.drops.slow_consumer) diag(r.text);
+  if (engine === 'firefox') {
+    // Firefox reads a response on into memory whether the page reads it
+    // or not (tests/94-browser-wire-fault.t shows the same for the
+    // forever frame): the server sees a fast reader and drops nobody.
+    is(JSON.stringify(r.drops), '{}', 'stop reading (limit=16777216), Firefox: no drop (it keeps reading the unread response)');
+    like(r.text, /no slow_consumer drop: the browser kept reading/, '... and the page says so');
+  } else {
+    ok(r.drops.slow_consumer >= 1, 'stop reading (limit=16777216), Chromium: the stuck reader is dropped as a slow_consumer');
+    is(r.last && r.last.technique, 'xhr_stream', '... and last_drop names xhr_stream');
+    if (!r.drops.slow_consumer) diag(r.text);
+  }
   await screenshot(page, 'xhr-streaming-faults');
 
   await page.click('text=断开连接');
