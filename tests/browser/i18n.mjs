@@ -75,7 +75,7 @@ const EXERCISE = {
   'xhr-streaming.html': ['text=开始连接'],
   'streaming-reply.html': ['#send'],
   'article-mode.html': ['#run-unframed'],
-  'stepper.html': ['#ws-open', '#step5', '#step5'],
+  'stepper.html': ['#ws-open', '#step1', '#step1'],   // accept, then the handshake's notes
 };
 
 // Published while each page runs: prose in each language, which a page

@@ -13,8 +13,13 @@ await run(async ({ newPage, screenshot, noErrors }) => {
   await page.waitForSelector('body[data-ready="1"]');
   like(await page.textContent('#data-link'), new RegExp(BASE.replace(/[.]/g, '\\.') + '$'), 'the page found the data port');
 
-  const notes = async () => (await page.$$eval('#notes li', (lis) => lis.map((li) => li.textContent)));
-  const fdRow = async (fd) => page.$$eval(`#fds tr[data-fd="${fd}"] td`, (tds) => tds.map((td) => td.textContent));
+  // The page shows each note and cell in Chinese and English (two spans,
+  // the English one first); these read the English, which for a note is
+  // the server's own text.
+  const notes = async () => page.$$eval('#notes li', (lis) =>
+    lis.map((li) => (li.querySelector(':scope > [lang="en"]') || li).textContent));
+  const fdRow = async (fd) => page.$$eval(`#fds tr[data-fd="${fd}"] td`, (tds) =>
+    tds.map((td) => (td.querySelector(':scope > [lang="en"]') || td).textContent));
   let iteration = Number(await page.getAttribute('body', 'data-iteration'));
   const step = async () => {
     await page.click('#step1');
