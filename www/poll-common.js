@@ -6,7 +6,9 @@
 // What the pages write for the reader is in both languages: a key of
 // I18N's table (i18n.js, loaded first), written with I18N.both() so that
 // the language toggle switches it without re-rendering.  An event's line
-// is data and stays as it came (data-no-i18n).
+// is data and stays as it came (data-no-i18n), and so is an error's
+// message (the browser's or the server's words), shown beside the
+// translated text, never inside it.
 'use strict';
 
 I18N.add({
@@ -18,9 +20,10 @@ I18N.add({
     en: '(the server restarted: cursor reset)',
     zh: '（服务端重启过：游标已重置）',
   },
-  'poll.publishFailed': { en: 'publish failed: {msg}', zh: '发布失败：{msg}' },
+  'poll.publishFailed': { en: 'publish failed: ', zh: '发布失败：' },
   'poll.ok': { en: 'ok, last id {id}', zh: '正常，最新 id 为 {id}' },
-  'poll.retry': { en: 'error: {msg}; retrying in {s} s', zh: '出错：{msg}；{s} 秒后重试' },
+  'poll.error': { en: 'error: ', zh: '出错：' },
+  'poll.retryIn': { en: '; retrying in {s} s', zh: '；{s} 秒后重试' },
 });
 
 const PollCommon = (() => {
@@ -38,6 +41,14 @@ const PollCommon = (() => {
   function typeParam() {
     const box = document.getElementById('with-time');
     return box && box.checked ? 'all' : 'message';
+  }
+
+  // Text as it came (an error's message): the same in both languages.
+  function data(text) {
+    const span = document.createElement('span');
+    span.dataset.noI18n = '';
+    span.textContent = text;
+    return span;
   }
 
   // One line at the top of #display-div: an event (data: its text as it
@@ -75,6 +86,12 @@ const PollCommon = (() => {
     document.getElementById('status').replaceChildren(I18N.both(key, params));
   }
 
+  // An error on the status line: "error: " + its message + what happens
+  // next (a key of the table and its parameters).
+  function error(message, key, params) {
+    document.getElementById('status').replaceChildren(I18N.both('poll.error'), data(message), I18N.both(key, params));
+  }
+
   let requests = 0;
   function countRequest() {
     requests++;
@@ -98,7 +115,9 @@ const PollCommon = (() => {
         if (!res.ok) throw new Error(await res.text());
         input.value = '';
       } catch (err) {
-        line(I18N.both('poll.publishFailed', { msg: err.message }), 'error');
+        const p = document.createDocumentFragment();
+        p.append(I18N.both('poll.publishFailed'), data(err.message));
+        line(p, 'error');
       }
     });
   }
@@ -109,5 +128,5 @@ const PollCommon = (() => {
     if (typeof Fault !== 'undefined') Fault.panel(fault);
   }
 
-  return { param, typeParam, line, show, status, countRequest, backoff, setUpPublish, addPanels };
+  return { param, typeParam, line, show, status, error, countRequest, backoff, setUpPublish, addPanels };
 })();
