@@ -228,8 +228,12 @@ await run(async ({ newPage, screenshot }) => {
       await exercise(page, file, label);
       await checkLanguage(page, first, label);
       if (first === 'zh') {
-        // As a reader first sees it: the panels closed that were closed.
-        await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = d.dataset.i18nWasOpen === '1'; });
+        // As a reader first sees it: the panels closed that were closed,
+        // and from the top, where the fixed toggle is drawn.
+        await page.evaluate(() => {
+          for (const d of document.querySelectorAll('details')) d.open = d.dataset.i18nWasOpen === '1';
+          window.scrollTo(0, 0);
+        });
         await screenshot(page, `i18n-zh-${file.replace(/\.html$/, '')}`);
       }
       await page.click(`#lang-${second}`);
