@@ -14,7 +14,9 @@
 #     TCP connection once that is sent or CLOSE_LINGER_MS (5 s) passed.
 #     That is a clean close, not a drop, so /stats does not count it
 #     under dropped (tests/ws_clients.py asserts that); it leaves the
-#     websocket count at once;
+#     websocket count once the close frame is sent, or when the 5 s run
+#     out if the kernel takes nothing more (often so under valgrind), so
+#     the drops may come up to that long after the last publish;
 #   - long polling: a held poll that does not read owes only one answer.
 #     It is answered at the first event (an answer is bounded by
 #     POLL_ANSWER_MAX_BYTES, 192 KiB), then it is an idle keep-alive
