@@ -62,7 +62,11 @@ def symbols(obj, defined):
     names = set()
     for line in out.splitlines():
         parts = line.split()
-        if parts:
+        # Names that begin with two underscores are the implementation's
+        # (C11 7.1.3): what a sanitizer or gcov adds to an instrumented
+        # object (gcc's ASan exports __odr_asan.NAME beside each global),
+        # never a link between our units.
+        if parts and not parts[-1].startswith('__'):
             names.add(parts[-1])
     return names
 
