@@ -36,6 +36,8 @@
 //   status.replaceChildren(I18N.both('key', { s: 25 }));  // both spans: CSS switches them
 //   input.placeholder = I18N.t('key', { s: 25 });         // the current language's string
 //   I18N.onChange((lang) => { ... });                     // after each switch: 'zh' | 'en'
+//   line.append(I18N.both('key'), I18N.data(url));      // data beside, never inside
+//   label.append(I18N.article('开始连接'));             // the article's words, both languages
 //   I18N.lang(); I18N.set('zh');
 //
 // both() and t() also take an inline pair, both({ en: '…', zh: '…' }, params),
@@ -165,6 +167,26 @@
     return frag;
   }
 
+  // ---- pieces of a line that stay as they are -----------------------------
+  // Data as it came (a URL, an error's message, what someone published):
+  // the same in both languages, never put inside a translated string.
+  function data(text) {
+    const span = document.createElement('span');
+    span.dataset.noI18n = '';
+    span.textContent = String(text);   // text, never HTML
+    return span;
+  }
+
+  // The article's own words (a heading, a button label): Chinese, shown in
+  // both languages.
+  function article(text) {
+    const span = document.createElement('span');
+    span.lang = HTML_LANG.zh;
+    span.dataset.article = '';
+    span.textContent = String(text);
+    return span;
+  }
+
   // ---- attributes and texts CSS cannot switch ----------------------------
   function applyTo(el) {
     for (const attr of Array.from(el.attributes)) {
@@ -258,6 +280,8 @@
     add,
     t,
     both,
+    data,
+    article,
     onChange,
     apply,
   };

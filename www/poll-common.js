@@ -44,12 +44,7 @@ const PollCommon = (() => {
   }
 
   // Text as it came (an error's message): the same in both languages.
-  function data(text) {
-    const span = document.createElement('span');
-    span.dataset.noI18n = '';
-    span.textContent = text;
-    return span;
-  }
+  const data = I18N.data;
 
   // One line at the top of #display-div: an event (data: its text as it
   // came) or a note for the reader (a key of the table, both languages).
