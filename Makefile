@@ -156,7 +156,7 @@ torture: $(BUILD)/server-torture test-setup
 # inserted before gcov counts branches and would add some 10% of
 # branches that only fire on undefined behaviour (548 against 508 in
 # core/http.c); ASan's come after, and add none.  UBSan runs in
-# `make test-san` and in every fuzzer.
+# `make test-san`, in every fuzzer, and in CI's `make test` (CFLAGS).
 COV_CC            ?= gcc
 COV_SAN_FLAGS     ?= -fsanitize=address -fno-omit-frame-pointer
 COV_FLAGS          = -O0 -g --coverage -DMEM_FAIL_TESTING $(COV_SAN_FLAGS)

@@ -47,6 +47,11 @@ def connected():
     return (s["websocket"], s["sse"], s["forever_frame"], s["held_poll"])
 
 
+def stuck_streams_gone():
+    """Only the good WebSocket, SSE and forever-frame readers are left."""
+    return connected()[:3] == (1, 1, 1)
+
+
 deadline = time.monotonic() + 10
 while connected() != (2, 2, 2, 2) and time.monotonic() < deadline:
     time.sleep(0.05)
@@ -66,8 +71,7 @@ for n in range(1, MAX_MESSAGES + 1):
         poll_answered_after = n
     if n % 10 == 0:
         rss_max = max(rss_max, rt.rss_kb(pid))
-        c = rt.stats(port)["connections"]
-        if dropped_at is None and (c["websocket"], c["sse"], c["forever_frame"]) == (1, 1, 1):
+        if dropped_at is None and stuck_streams_gone():
             dropped_at = n
         if dropped_at is not None and n >= dropped_at + AFTER_DROPS:
             break
@@ -75,8 +79,7 @@ for n in range(1, MAX_MESSAGES + 1):
 if dropped_at is None:
     deadline = time.monotonic() + (CLOSE_LINGER_S + 2) * TIME_SCALE
     while time.monotonic() < deadline:
-        c = rt.stats(port)["connections"]
-        if (c["websocket"], c["sse"], c["forever_frame"]) == (1, 1, 1):
+        if stuck_streams_gone():
             dropped_at = len(published)
             break
         time.sleep(0.1)
